@@ -1,0 +1,55 @@
+"""The conditional mask-update network of the Neural Execution Engines."""
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="l2e")
+class MaskUpdate(keras.Layer):
+    """Predicts the next mask from the current mask and the pointer, position by position.
+
+    Channels ``[current mask, pointer]`` [B, N, 2] -> ``Conv1D(filters, kernel_size, 'same',
+    relu)`` [B, N, filters] -> layer normalization over the feature axis -> pointwise
+    ``Dense(1)`` -> next-mask logits [B, N] (sigmoid gives the probability that a position is
+    excluded next). Every operation is shared across positions and sees only a window of
+    ``kernel_size`` positions, so the network is shift-equivariant and runs at any N.
+
+    Args:
+        filters: channels of the convolution.
+        kernel_size: window of the convolution (3: a position, and its two neighbours, which is
+            enough to advance a list head in the merge step).
+
+    Call arguments:
+        current_mask: float tensor [B, N], 1 = excluded now.
+        pointer: float tensor [B, N], one-hot position the step chose.
+
+    Returns:
+        next-mask logits, float tensor [B, N].
+    """
+
+    def __init__(self, filters=16, kernel_size=3, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.convolution = keras.layers.Conv1D(
+            filters, kernel_size, padding="same", activation="relu", name="convolution"
+        )
+        self.norm = keras.layers.LayerNormalization(name="norm")
+        self.readout = keras.layers.Dense(1, name="readout")
+
+    def build(self, current_mask_shape, pointer_shape):
+        self.convolution.build((*current_mask_shape, 2))
+        features_shape = (*current_mask_shape, self.filters)
+        self.norm.build(features_shape)
+        self.readout.build(features_shape)
+
+    def call(self, current_mask, pointer):
+        channels = ops.stack([current_mask, pointer], axis=-1)
+        features = self.norm(self.convolution(channels))
+        return ops.squeeze(self.readout(features), axis=-1)
+
+    def compute_output_shape(self, current_mask_shape, pointer_shape):
+        return current_mask_shape
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size}

@@ -1,0 +1,170 @@
+"""The Neural Execution Engine: one step of a subroutine, as a Keras layer and models.
+
+One step maps a batch of numbers and a mask to a value, a pointer and the next mask:
+
+    bits [B, N, num_bits], mask [B, N] (1 = excluded)
+      -> BitEmbedding -> num_layers x EncoderBlock (masked self-attention)  = memory [B, N, d]
+      -> zero start vector [B, 1, d] -> num_layers x DecoderBlock (cross-attention over memory
+         with the same mask)
+      -> value_logits [B, num_bits]   (Dense on the decoder output; sigmoid per bit)
+      -> pointer_logits [B, N]        (the last decoder block's cross-attention scores; masked
+                                       positions hold EXCLUDED_SCORE)
+      -> next_mask_logits [B, N]      (MaskUpdate on [mask, pointer])
+
+The pointer fed to the mask network is the true one-hot pointer during training (teacher
+forcing, input ``pointer``) and the one-hot argmax of ``pointer_logits`` at inference. Both
+models wrap one ``NeuralExecutionEngine`` layer, so they share every weight:
+
+    model = build_nee_model(num_bits=10)       # training model: inputs bits, mask, pointer
+    model.fit(...)
+    serving = inference_model(model)           # inputs bits, mask; same weights
+
+The sequence length N is dynamic, so a model trained at N = 9 runs at any N.
+"""
+
+import keras
+from keras import ops
+
+from l2e.nee.blocks import DecoderBlock, EncoderBlock
+from l2e.nee.embedding import BitEmbedding
+from l2e.nee.mask_update import MaskUpdate
+
+
+def argmax_one_hot(logits):
+    """One-hot of the first maximal position: logits [B, N] -> float [B, N]."""
+    chosen = ops.cast(ops.argmax(logits, axis=-1), "int32")
+    positions = ops.arange(ops.shape(logits)[-1], dtype="int32")
+    is_chosen = ops.equal(ops.expand_dims(positions, 0), ops.expand_dims(chosen, -1))
+    return ops.cast(is_chosen, logits.dtype)
+
+
+@keras.saving.register_keras_serializable(package="l2e")
+class NeuralExecutionEngine(keras.Layer):
+    """Encoder-decoder transformer with value and pointer heads and a mask-update network.
+
+    Args:
+        num_bits: bits per number (most significant first), in and out.
+        d_model: width of the embedding and of every block.
+        num_layers: encoder blocks, and as many decoder blocks (at least 1).
+        ff_dim: hidden width of the feed-forward networks.
+        dropout: dropout rate in the transformer blocks.
+        mask_filters: convolution channels of the mask-update network.
+
+    Call arguments:
+        bits: float tensor [B, N, num_bits], 0/1.
+        excluded: float tensor [B, N], 1 = position excluded (masked), 0 = candidate.
+        pointer: optional float tensor [B, N], the one-hot pointer fed to the mask network
+            (teacher forcing); when omitted, the one-hot argmax of ``pointer_logits``.
+
+    Returns:
+        dict with ``value_logits`` [B, num_bits], ``pointer_logits`` [B, N] (excluded positions
+        at ``EXCLUDED_SCORE``) and ``next_mask_logits`` [B, N].
+    """
+
+    def __init__(
+        self, num_bits, d_model=16, num_layers=6, ff_dim=128, dropout=0.1, mask_filters=16,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if num_layers < 1:
+            raise ValueError(f"num_layers must be at least 1, got {num_layers}")
+        self.num_bits = num_bits
+        self.d_model = d_model
+        self.num_layers = num_layers
+        self.ff_dim = ff_dim
+        self.dropout = dropout
+        self.mask_filters = mask_filters
+        self.embedding = BitEmbedding(d_model, name="embedding")
+        self.encoder_blocks = [
+            EncoderBlock(d_model, ff_dim, dropout, name=f"encoder_{index}")
+            for index in range(num_layers)
+        ]
+        self.decoder_blocks = [
+            DecoderBlock(d_model, ff_dim, dropout, name=f"decoder_{index}")
+            for index in range(num_layers)
+        ]
+        self.value_head = keras.layers.Dense(num_bits, name="value_head")
+        self.mask_update = MaskUpdate(mask_filters, name="mask_update")
+
+    def build(self, bits_shape, excluded_shape, pointer_shape=None):
+        self.embedding.build(bits_shape)
+        memory_shape = (*bits_shape[:-1], self.d_model)
+        start_shape = (bits_shape[0], 1, self.d_model)
+        for encoder_block, decoder_block in zip(self.encoder_blocks, self.decoder_blocks):
+            encoder_block.build(memory_shape, excluded_shape)
+            decoder_block.build(start_shape, memory_shape, excluded_shape)
+        self.value_head.build(start_shape)
+        self.mask_update.build(excluded_shape, excluded_shape)
+
+    def call(self, bits, excluded, pointer=None, training=None):
+        memory = self.embedding(bits)
+        for block in self.encoder_blocks:
+            memory = block(memory, excluded, training=training)
+        state = ops.expand_dims(ops.zeros_like(memory[:, 0, :]), axis=1)
+        for block in self.decoder_blocks:
+            state, cross_scores = block(state, memory, excluded, training=training)
+        value_logits = ops.squeeze(self.value_head(state), axis=1)
+        pointer_logits = ops.squeeze(cross_scores, axis=1)
+        if pointer is None:
+            pointer = argmax_one_hot(pointer_logits)
+        return {
+            "value_logits": value_logits,
+            "pointer_logits": pointer_logits,
+            "next_mask_logits": self.mask_update(excluded, pointer),
+        }
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_bits": self.num_bits,
+            "d_model": self.d_model,
+            "num_layers": self.num_layers,
+            "ff_dim": self.ff_dim,
+            "dropout": self.dropout,
+            "mask_filters": self.mask_filters,
+        }
+
+
+def build_nee_model(
+    num_bits, d_model=16, num_layers=6, ff_dim=128, dropout=0.1, mask_filters=16, *,
+    teacher_forcing=True, name="nee",
+):
+    """Builds an NEE step model with dynamic N (defaults: the original code's sort model).
+
+    Inputs: ``bits`` [B, N, num_bits] float32, ``mask`` [B, N] float32 (1 = excluded) and,
+    with ``teacher_forcing`` (the training model), ``pointer`` [B, N] float32, the true one-hot
+    pointer fed to the mask network. Without it (an inference model with fresh weights) the
+    mask network gets the argmax of the model's own pointer. Outputs: the dict of
+    ``NeuralExecutionEngine``. For an inference model sharing a trained model's weights, use
+    ``inference_model(model)``.
+    """
+    engine = NeuralExecutionEngine(
+        num_bits, d_model, num_layers, ff_dim, dropout, mask_filters, name="engine"
+    )
+    return _wrap_engine(engine, teacher_forcing, name)
+
+
+def inference_model(model, name=None):
+    """The inference model (inputs ``bits``, ``mask``) sharing the weights of an NEE model.
+
+    ``model`` is any model from ``build_nee_model`` (or loaded from its ``.keras`` file);
+    the returned model's mask network is fed the one-hot argmax of its own pointer logits.
+    """
+    engine = next(
+        (layer for layer in model.layers if isinstance(layer, NeuralExecutionEngine)), None
+    )
+    if engine is None:
+        raise ValueError(f"model {model.name!r} has no NeuralExecutionEngine layer")
+    return _wrap_engine(engine, teacher_forcing=False, name=name or f"{model.name}_inference")
+
+
+def _wrap_engine(engine, teacher_forcing, name):
+    """A functional model around ``engine`` with named inputs of dynamic length N."""
+    inputs = {
+        "bits": keras.Input((None, engine.num_bits), name="bits"),
+        "mask": keras.Input((None,), name="mask"),
+    }
+    if teacher_forcing:
+        inputs["pointer"] = keras.Input((None,), name="pointer")
+    outputs = engine(inputs["bits"], inputs["mask"], inputs.get("pointer"))
+    return keras.Model(inputs, outputs, name=name)

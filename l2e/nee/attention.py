@@ -9,14 +9,26 @@ EXCLUDED_SCORE = -1e9
 """The score an excluded key gets before the softmax: far below any real score, finite."""
 
 
+def _softmax_over_kept(scores, kept):
+    """Softmax over the last axis restricted to kept entries; all zeros where none is kept.
+
+    scores [B, Tq, Tk] with excluded entries at ``EXCLUDED_SCORE``; kept [B, 1 or Tq, Tk], 1/0.
+    When a key is kept, the maximal score is a kept one and contributes exp(0) = 1 to the sum,
+    so dividing by max(sum, 1) is the plain softmax; when none is kept the sum is 0 and the
+    weights are 0 rather than NaN.
+    """
+    exponentials = ops.exp(scores - ops.max(scores, axis=-1, keepdims=True)) * kept
+    return exponentials / ops.maximum(ops.sum(exponentials, axis=-1, keepdims=True), 1.0)
+
+
 @keras.saving.register_keras_serializable(package="l2e")
 class MaskedAttention(keras.Layer):
     """Single-head scaled dot-product attention with an exclusion mask over the keys.
 
     ``scores = (query W_q) (key_value W_k)^T / sqrt(d_model)``; excluded keys get the score
-    ``EXCLUDED_SCORE``; ``weights = softmax(scores)`` times the kept-key indicator, so an
-    excluded key always has weight exactly 0 and a query whose keys are all excluded gets all
-    zero weights (and the output projection's bias as output) instead of NaN;
+    ``EXCLUDED_SCORE``; ``weights`` is the softmax over the kept keys, so an excluded key
+    always has weight exactly 0 and a query whose keys are all excluded gets all-zero weights
+    (and the output projection's bias as output) instead of NaN;
     ``output = (weights (key_value W_v)) W_o``.
 
     Args:
@@ -54,12 +66,12 @@ class MaskedAttention(keras.Layer):
         values = self.value_projection(key_value)
         scores = ops.matmul(queries, ops.transpose(keys, (0, 2, 1))) / math.sqrt(self.d_model)
         if excluded is None:
-            weights = ops.softmax(scores, axis=-1)
+            kept_keys = ops.ones_like(scores)
         else:
             excluded_keys = ops.expand_dims(ops.greater(excluded, 0.5), axis=1)
             scores = ops.where(excluded_keys, EXCLUDED_SCORE, scores)
             kept_keys = ops.cast(ops.logical_not(excluded_keys), scores.dtype)
-            weights = ops.softmax(scores, axis=-1) * kept_keys
+        weights = _softmax_over_kept(scores, kept_keys)
         output = self.output_projection(ops.matmul(weights, values))
         if return_scores:
             return output, weights, scores

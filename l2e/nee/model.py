@@ -31,11 +31,18 @@ from l2e.nee.mask_update import MaskUpdate
 
 
 def argmax_one_hot(logits):
-    """One-hot of the first maximal position: logits [B, N] -> float [B, N]."""
-    chosen = ops.cast(ops.argmax(logits, axis=-1), "int32")
-    positions = ops.arange(ops.shape(logits)[-1], dtype="int32")
-    is_chosen = ops.equal(ops.expand_dims(positions, 0), ops.expand_dims(chosen, -1))
-    return ops.cast(is_chosen, logits.dtype)
+    """One-hot of the first maximal position: logits [B, N] -> float [B, N].
+
+    Built from max, equal and cumsum rather than ``ops.argmax``, whose TensorFlow
+    implementation emits Bitcast/BitwiseAnd ops (a negative-zero fix) that tf2onnx cannot
+    convert. A running count of maximal positions equals 1 from the first of them on, so
+    "maximal and the count is 1" picks the first one among ties, as argmax does.
+    """
+    is_maximal = ops.cast(
+        ops.equal(logits, ops.max(logits, axis=-1, keepdims=True)), logits.dtype
+    )
+    is_first = ops.cast(ops.equal(ops.cumsum(is_maximal, axis=-1), 1.0), logits.dtype)
+    return is_maximal * is_first
 
 
 @keras.saving.register_keras_serializable(package="l2e")
@@ -72,7 +79,7 @@ class NeuralExecutionEngine(keras.Layer):
         self.d_model = d_model
         self.num_layers = num_layers
         self.ff_dim = ff_dim
-        self.dropout = dropout
+        self.dropout_rate = dropout
         self.mask_filters = mask_filters
         self.embedding = BitEmbedding(d_model, name="embedding")
         self.encoder_blocks = [
@@ -120,7 +127,7 @@ class NeuralExecutionEngine(keras.Layer):
             "d_model": self.d_model,
             "num_layers": self.num_layers,
             "ff_dim": self.ff_dim,
-            "dropout": self.dropout,
+            "dropout": self.dropout_rate,
             "mask_filters": self.mask_filters,
         }
 

@@ -1,0 +1,1 @@
+"""Neural Execution Engines: bitwise transformers that learn algorithm subroutines, and their data."""

@@ -1,0 +1,112 @@
+"""Loop-control pieces shared by the algorithms: plain numpy around engine calls."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from serving.engine import Engine, Step
+from serving.numbers import END
+
+StepSubroutine = Callable[[np.ndarray, np.ndarray], Step]
+"""A bound step method of an engine: ``engine.find_min`` or ``engine.merge_step``."""
+
+
+def append_end(values: np.ndarray) -> np.ndarray:
+    """A new int64 array [R, L + 1]: ``values`` [R, L] with the END token appended to each row."""
+    return np.concatenate([values, np.full((len(values), 1), END, dtype=np.int64)], axis=1)
+
+
+def until_end(
+    subroutine: StepSubroutine, values: np.ndarray, mask: np.ndarray, max_steps: int
+) -> Iterator[tuple[np.ndarray, Step]]:
+    """Call ``subroutine`` again and again on the rows that have not yet produced END.
+
+    Args:
+        subroutine: the step subroutine to call.
+        values: int64 [R, L]; the caller may change it in place between steps.
+        mask: bool [R, L]; replaced in place, row by row, by each step's next mask.
+        max_steps: most calls; rows that never produce END stop there.
+
+    Yields:
+        ``(rows, step)`` per call: rows int64 [A] are the rows called, and step's arrays are
+        aligned with them. A row is last called by the step that returned END for it.
+    """
+    active = np.ones(len(values), dtype=bool)
+    for _ in range(max_steps):
+        rows = np.flatnonzero(active)
+        if rows.size == 0:
+            return
+        step = subroutine(values[rows], mask[rows])
+        mask[rows] = step.next_mask
+        active[rows[step.value == END]] = False
+        yield rows, step
+
+
+def collect_until_end(
+    subroutine: StepSubroutine, values: np.ndarray, mask: np.ndarray, num_outputs: int
+) -> np.ndarray:
+    """The values a step subroutine emits before END, in order: int64 [R, num_outputs].
+
+    Runs ``until_end`` with at most ``num_outputs + 1`` calls (``values`` [R, L], ``mask``
+    [R, L] as there). A row that ends early is padded with END; values beyond ``num_outputs``
+    are dropped (both only happen with an inexact engine).
+    """
+    emitted = np.full((len(values), num_outputs), END, dtype=np.int64)
+    count = np.zeros(len(values), dtype=np.int64)
+    for rows, step in until_end(subroutine, values, mask, num_outputs + 1):
+        keep = (step.value != END) & (count[rows] < num_outputs)
+        kept_rows = rows[keep]
+        emitted[kept_rows, count[kept_rows]] = step.value[keep]
+        count[kept_rows] += 1
+    return emitted
+
+
+def pairwise_min(engine: Engine, old: np.ndarray, new: np.ndarray) -> Step:
+    """find-min over each pair ``[old[m], new[m]]`` (int64 [M] each), nothing masked.
+
+    The step's value [M] is the smaller; its pointer [M] is 1 exactly where ``new`` is
+    strictly smaller (equal values resolve to the first position, ``old``).
+    """
+    return engine.find_min(np.stack([old, new], axis=1), np.zeros((len(old), 2), dtype=bool))
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A node just chosen in each of some graphs, paired with every node not yet visited there.
+
+    All arrays are int64 [M], one entry per pair: ``graph`` the graph's batch index, ``node``
+    the chosen node, ``node_key`` its key as the engine returned it, ``other`` an unvisited node.
+    """
+
+    graph: np.ndarray
+    node: np.ndarray
+    node_key: np.ndarray
+    other: np.ndarray
+
+
+def visit_nodes(engine: Engine, candidates: np.ndarray) -> Iterator[Visit]:
+    """The outer loop of Dijkstra and Prim: choose nodes by smallest key until END comes out.
+
+    Each step calls ``engine.find_min`` on every unfinished graph's candidates with the visited
+    nodes masked: its pointer chooses the next node, its next mask marks that node visited.
+
+    Args:
+        candidates: int64 [B, N + 1], each graph's node keys followed by END; the caller lowers
+            keys in place between visits.
+
+    Yields:
+        A ``Visit`` per step that has at least one pair.
+    """
+    num_nodes = candidates.shape[1] - 1
+    visited = np.zeros(candidates.shape, dtype=bool)
+    for rows, step in until_end(engine.find_min, candidates, visited, num_nodes + 1):
+        found = step.value != END
+        pair_index, other = np.nonzero(~step.next_mask[found, :num_nodes])
+        if pair_index.size:
+            yield Visit(
+                graph=rows[found][pair_index],
+                node=step.pointer[found][pair_index],
+                node_key=step.value[found][pair_index],
+                other=other,
+            )

@@ -1,0 +1,27 @@
+"""Selection sort: find-min over the list and the end token until the end token comes out."""
+
+import numpy as np
+
+from serving.algorithms.inputs import check_lists
+from serving.algorithms.loop import append_end, collect_until_end
+from serving.engine import Engine
+
+
+def selection_sort(engine: Engine, values) -> np.ndarray:
+    """Sort B lists of N numbers with ``engine.find_min``.
+
+    Each step takes the smallest unmasked element of ``[list, END]`` (its value is the next
+    output) and masks it (the step's next mask); the row stops when END comes out.
+
+    Args:
+        engine: executes the find-min steps.
+        values: integers 0..255, shape [B, N].
+
+    Returns:
+        int64 [B, N], each row in ascending order (with an exact engine).
+    """
+    values = check_lists(values)
+    candidates = append_end(values)
+    return collect_until_end(
+        engine.find_min, candidates, np.zeros(candidates.shape, dtype=bool), values.shape[1]
+    )

@@ -1,0 +1,133 @@
+"""The engine interface: what executes one subroutine call of an algorithm.
+
+An algorithm (``serving.algorithms``) is a loop of subroutine calls; an engine executes them.
+The oracle engine (``serving.oracle``) is exact numpy; learned engines (Keras, onnxruntime,
+TF Serving) implement the same four methods. Every call is batch-first, and the batch rows are
+independent.
+
+Step subroutines (``find_min``, ``merge_step``) take integer codes ``values`` [B, N] and a
+boolean ``mask`` [B, N] (True = excluded) and return a ``Step``:
+
+- ``pointer``: the position of the smallest unmasked value, the first one among equals (a
+  model without positional encodings sees equal values alike, and its argmax falls back to the
+  first of them);
+- ``value``: the value at ``pointer``;
+- ``next_mask``: a function of the mask and the one-hot pointer that looks only at a position
+  and its two neighbours (so that a kernel-3 convolution over ``[mask, one-hot pointer]`` can
+  learn it at one length and apply it at any other). ``find_min`` excludes the chosen position;
+  ``merge_step`` excludes it and admits the position after it, which advances a list head.
+
+Arithmetic subroutines (``add``, ``mul``) map two int64 operand vectors [M] to results [M].
+Numbers are codes of ``serving.numbers``: each subroutine's ``NumberFormat`` is in ``FORMATS``.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from serving.numbers import (
+    ADDITION_FORMAT,
+    COMPARISON_FORMAT,
+    MULTIPLICATION_FORMAT,
+    NumberFormat,
+)
+
+STEP_SUBROUTINES = ("find_min", "merge_step")
+"""Subroutines that map (values, mask) to a Step."""
+
+ARITHMETIC_SUBROUTINES = ("add", "mul")
+"""Subroutines that map two operand vectors to a result vector."""
+
+FORMATS: dict[str, NumberFormat] = {
+    "find_min": COMPARISON_FORMAT,
+    "merge_step": COMPARISON_FORMAT,
+    "add": ADDITION_FORMAT,
+    "mul": MULTIPLICATION_FORMAT,
+}
+"""The number format of each subroutine's inputs and outputs."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """The result of one step subroutine call on B rows of N positions.
+
+    Attributes:
+        value: int64 [B], the chosen value of each row.
+        pointer: int64 [B], its position, in 0..N-1.
+        next_mask: bool [B, N], the mask for the next call (True = excluded).
+    """
+
+    value: np.ndarray
+    pointer: np.ndarray
+    next_mask: np.ndarray
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """Executes subroutine calls; see the module docstring for the semantics."""
+
+    def find_min(self, values: np.ndarray, mask: np.ndarray) -> Step:
+        """Smallest unmasked value of each row, and the mask with its position excluded.
+
+        Args:
+            values: int64 [B, N], codes of ``COMPARISON_FORMAT``.
+            mask: bool [B, N], True = excluded; every row keeps at least one position.
+
+        Returns:
+            Step with value [B], pointer [B], next_mask [B, N] = mask | one_hot(pointer).
+        """
+
+    def merge_step(self, values: np.ndarray, mask: np.ndarray) -> Step:
+        """One step of a merge of ``[run1, END, run2, END]`` whose mask shows the two heads.
+
+        Args:
+            values: int64 [B, N], codes of ``COMPARISON_FORMAT``.
+            mask: bool [B, N], True = excluded; every row keeps at least one position.
+
+        Returns:
+            Step with the smaller head's value [B] and pointer [B] (the first head among
+            equals), and next_mask [B, N]: the chosen position excluded and the one after it
+            (the next element of the same run) admitted.
+        """
+
+    def add(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Sums: int64 [M] operands of ``ADDITION_FORMAT`` -> int64 [M], INFINITY absorbing."""
+
+    def mul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Products: int64 [M] operands of ``MULTIPLICATION_FORMAT`` -> int64 [M]."""
+
+
+def check_step_inputs(values, mask, fmt: NumberFormat) -> tuple[np.ndarray, np.ndarray]:
+    """Validated ``(values int64 [B, N], mask bool [B, N])`` of a step subroutine call.
+
+    Raises:
+        ValueError naming ``values`` or ``mask``: values not a [B, N] array with N >= 1 of valid
+        codes, mask not a boolean array of the same shape, or a row with every position masked.
+    """
+    values = fmt.check(values, "values")
+    if values.ndim != 2 or values.shape[1] == 0:
+        raise ValueError(f"values must have shape [B, N] with N >= 1, got {values.shape}")
+    mask = np.asarray(mask)
+    if mask.dtype != np.bool_ or mask.shape != values.shape:
+        raise ValueError(
+            f"mask must be a bool array of shape {values.shape}, got {mask.dtype} {mask.shape}"
+        )
+    if mask.all(axis=1).any():
+        raise ValueError("mask must leave at least one position of every row unmasked")
+    return values, mask
+
+
+def check_operands(a, b, fmt: NumberFormat) -> tuple[np.ndarray, np.ndarray]:
+    """Validated operands ``(a int64 [M], b int64 [M])`` of an arithmetic subroutine call.
+
+    Raises:
+        ValueError naming ``a`` or ``b``: not a vector of valid codes, or lengths differ.
+    """
+    a = fmt.check(a, "a")
+    b = fmt.check(b, "b")
+    if a.ndim != 1:
+        raise ValueError(f"a must have shape [M], got {a.shape}")
+    if b.shape != a.shape:
+        raise ValueError(f"b must have the shape of a, {a.shape}, got {b.shape}")
+    return a, b

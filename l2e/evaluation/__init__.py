@@ -1,0 +1,1 @@
+"""Evaluation of trained models: :mod:`l2e.evaluation.lte` for the Learning-to-Execute executor."""

@@ -1,0 +1,148 @@
+"""``python -m l2e.fit``: train a model of the field with the paper's method.
+
+    python -m l2e.fit --experiment memorization --reverse --double --preset quick
+    python -m l2e.fit --experiment programs --length 6 --nesting 3 --strategy combined
+    python -m l2e.fit --experiment addition --length 9
+    python -m l2e.fit --resume --out runs/my-run
+
+The ``paper`` preset (the default) is the paper's model and method; ``quick`` is sized to finish
+in minutes on 2 CPU cores. Every flag overrides its preset. Outputs go to ``--out``:
+checkpoints, TensorBoard logs, ``metrics.json`` and ``model.keras``.
+"""
+
+import dataclasses
+import json
+import os
+import sys
+import time
+
+from l2e.cli import ArgumentParser, bounded_int, positive_float, run_main
+from l2e.curriculum import STRATEGIES
+from l2e.data.tasks import TASKS
+from l2e.validation import MAX_LENGTH, MAX_NESTING
+
+EXPERIMENTS = TASKS
+
+# Per preset: model and method settings, a step budget (None: until the learning rate is spent),
+# and per experiment the default target (length, nesting).
+PRESETS = {
+    "paper": {
+        "settings": dict(hidden_size=400, num_layers=2, batch_size=100, unroll=50, validation_examples=200,
+                         test_examples=1000, grid_examples=200),
+        "steps": None,
+        "targets": {"memorization": (6, 1), "programs": (6, 3), "addition": (9, 1)},
+    },
+    "quick": {
+        "settings": dict(hidden_size=128, num_layers=2, batch_size=100, unroll=50, validation_examples=100,
+                         test_examples=500, grid_examples=100),
+        "steps": 1500,
+        "targets": {"memorization": (5, 1), "programs": (2, 2), "addition": (5, 1)},
+    },
+}
+
+
+def build_parser() -> ArgumentParser:
+    p = ArgumentParser(
+        prog="python -m l2e.fit",
+        description="Train a Learning-to-Execute LSTM: it reads a program (or a digit string) character "
+        "by character and learns to write its output. Paper defaults; --preset quick for a CPU.")
+    p.add_argument("--experiment", choices=EXPERIMENTS, default="memorization",
+                   help="programs: Python programs -> printed integer; memorization: copy a digit string; "
+                   "addition: two numbers -> their sum (default memorization)")
+    p.add_argument("--reverse", action="store_true", help="memorization: present the input reversed")
+    p.add_argument("--double", action="store_true", help="memorization: present the input twice")
+    p.add_argument("--strategy", choices=STRATEGIES, default="combined",
+                   help="curriculum: baseline (always the target), naive (grow from 1), mix (uniform up to "
+                   "the target), combined (1/5 mix, 4/5 naive; default)")
+    p.add_argument("--length", type=bounded_int(1, MAX_LENGTH),
+                   help="target digits per number (default: the preset's, e.g. 6 for programs in paper)")
+    p.add_argument("--nesting", type=bounded_int(1, MAX_NESTING),
+                   help="programs: target nesting (default: the preset's, 3 in paper)")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="paper",
+                   help="paper: 2x400 LSTM, trained until the learning rate falls below 1e-3 (GPU-sized); "
+                   "quick: 2x128 LSTM, 1500 steps, minutes on 2 CPU cores (default paper)")
+    p.add_argument("--steps", type=bounded_int(1), help="stop after this many minibatches in total")
+    p.add_argument("--time-limit", type=positive_float, metavar="SECONDS",
+                   help="stop this invocation after this many seconds (a checkpoint is saved; --resume continues)")
+    p.add_argument("--hidden-size", type=bounded_int(1, 8192), help="LSTM units per layer (paper 400)")
+    p.add_argument("--layers", type=bounded_int(1, 16), help="stacked LSTM layers (paper 2)")
+    p.add_argument("--batch-size", type=bounded_int(1, 100_000), help="streams per minibatch (paper 100)")
+    p.add_argument("--unroll", type=bounded_int(1, 10_000), help="characters per stream per minibatch (paper 50)")
+    p.add_argument("--learning-rate", type=positive_float, help="initial SGD learning rate (paper 0.5)")
+    p.add_argument("--check-every", type=bounded_int(1), help="steps between curriculum checks (paper 100)")
+    p.add_argument("--out", metavar="DIR", help="run directory (default runs/<name>-<time>); must be new "
+                   "unless --resume")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--seed", type=bounded_int(0), default=0, help="random seed for data and weights (default 0)")
+    p.add_argument("--distribute", choices=("mirrored", "multiworker"), default="mirrored",
+                   help="mirrored: all GPUs of this machine, else the CPU (default); multiworker: "
+                   "MultiWorkerMirroredStrategy configured by TF_CONFIG")
+    p.add_argument("--cpu-replicas", type=bounded_int(1, 64), default=1,
+                   help="split the CPU into this many logical devices, one replica each (for testing "
+                   "distribution without GPUs; default 1)")
+    p.add_argument("--json", action="store_true", help="print the final metrics as one JSON object on stdout")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def make_config(args):
+    """(LTEConfig, step budget) from parsed arguments: the preset, then every explicit flag."""
+    from l2e.train.lte import LTEConfig
+
+    preset = PRESETS[args.preset]
+    length, nesting = preset["targets"][args.experiment]
+    overrides = {"hidden_size": args.hidden_size, "num_layers": args.layers, "batch_size": args.batch_size,
+                 "unroll": args.unroll, "learning_rate": args.learning_rate, "check_every": args.check_every}
+    settings = {**preset["settings"], **{k: v for k, v in overrides.items() if v is not None}}
+    if args.experiment == "programs" or args.nesting is None:
+        nesting = args.nesting or nesting
+    else:
+        raise ValueError("nesting: only the programs experiment has a nesting")
+    config = LTEConfig(task=args.experiment, reverse=args.reverse, double=args.double, strategy=args.strategy,
+                       length=args.length or length, nesting=nesting, seed=args.seed, **settings)
+    return config, args.steps if args.steps is not None else preset["steps"]
+
+
+def summary_table(final: dict) -> str:
+    """The final evaluation as Markdown."""
+    test = final["test"]
+    lines = [f"test split at length {test['length']}, nesting {test['nesting']}: "
+             f"char accuracy {test['char_accuracy']:.4f}, exact {test['exact_accuracy']:.4f} "
+             f"({test['examples']} examples)", "",
+             "| length | nesting | char accuracy | exact |", "|---|---|---|---|"]
+    lines += [f"| {r['length']} | {r['nesting']} | {r['char_accuracy']:.4f} | {r['exact_accuracy']:.4f} |"
+              for r in final["grid"]]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.resume and not args.out:
+        raise ValueError("resume: name the run to continue with --out DIR")
+    config, steps = make_config(args)
+    if (args.reverse or args.double) and args.experiment != "memorization":
+        raise ValueError("reverse/double: input transforms apply to the memorization experiment only")
+    out = args.out or os.path.join("runs", f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from l2e.train.distribute import configure_cpu_replicas, make_strategy, worker_count_and_index
+    if args.cpu_replicas > 1:
+        configure_cpu_replicas(args.cpu_replicas)
+    strategy = make_strategy(args.distribute)
+    from l2e.train.loop import train
+    from l2e.train.lte import LTEExperiment
+
+    experiment = LTEExperiment(config, strategy)
+    is_chief = worker_count_and_index(strategy)[1] == 0
+    print(f"{config.name}: {strategy.num_replicas_in_sync} replica(s), out {out}", file=sys.stderr)
+    metrics = train(experiment, out, max_steps=steps, max_seconds=args.time_limit, resume=args.resume,
+                    is_chief=is_chief, show_progress=not args.no_progress)
+    if "final" in metrics and is_chief:
+        print(summary_table(metrics["final"]), file=sys.stderr)
+    if args.json:
+        print(json.dumps({"out": out, **{k: metrics.get(k) for k in ("final", "interrupted") if k in metrics}}))
+    return 130 if metrics.get("interrupted") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -1,0 +1,1 @@
+"""Keras models: the Learning-to-Execute LSTM executor (:mod:`l2e.models.lstm`)."""

@@ -1,0 +1,57 @@
+"""The Learning-to-Execute executor: character embedding, stacked LSTM, softmax over the vocabulary.
+
+The recurrent state is an explicit input and output (no ``stateful=True``): the trainer carries
+each minibatch's final state into the next one per replica, and exported step models take and
+return it, so onnxruntime and TF Serving can stream.
+
+Paper defaults (section 6): 2 layers of 400 units, embedding size 400, every parameter uniform in
+[-0.08, 0.08] (the forget-gate bias included: no ``unit_forget_bias``), no peepholes.
+"""
+
+import keras
+import numpy as np
+
+from l2e.vocab import VOCAB_SIZE
+
+
+def build_lstm_executor(hidden_size: int = 400, num_layers: int = 2, vocab_size: int = VOCAB_SIZE,
+                        init_scale: float = 0.08, seed: int | None = None) -> keras.Model:
+    """The executor as a functional model.
+
+    Inputs: ``ids`` int32 [B, T] (T may vary between calls), then for each layer ``h{i}`` and
+    ``c{i}``, float32 [B, hidden_size]. Outputs: ``logits`` float32 [B, T, vocab_size], then the
+    final ``h{i}``, ``c{i}`` of each layer, float32 [B, hidden_size].
+    """
+    def uniform(offset):
+        return keras.initializers.RandomUniform(-init_scale, init_scale,
+                                                seed=None if seed is None else seed + offset)
+
+    ids = keras.Input(shape=(None,), dtype="int32", name="ids")
+    states_in = []
+    for i in range(num_layers):
+        states_in += [keras.Input(shape=(hidden_size,), name=f"h{i}"),
+                      keras.Input(shape=(hidden_size,), name=f"c{i}")]
+    x = keras.layers.Embedding(vocab_size, hidden_size, embeddings_initializer=uniform(0), name="embedding")(ids)
+    states_out = []
+    for i in range(num_layers):
+        lstm = keras.layers.LSTM(
+            hidden_size, return_sequences=True, return_state=True, unit_forget_bias=False,
+            kernel_initializer=uniform(10 * i + 1), recurrent_initializer=uniform(10 * i + 2),
+            bias_initializer=uniform(10 * i + 3), name=f"lstm{i}")
+        x, h, c = lstm(x, initial_state=states_in[2 * i:2 * i + 2])
+        states_out += [h, c]
+    logits = keras.layers.Dense(vocab_size, kernel_initializer=uniform(100), bias_initializer=uniform(101),
+                                name="logits")(x)
+    return keras.Model([ids, *states_in], [logits, *states_out], name="lstm_executor")
+
+
+def state_size(model: keras.Model) -> tuple[int, int]:
+    """(number of layers, hidden size) of an executor built by :func:`build_lstm_executor`."""
+    num_layers = (len(model.inputs) - 1) // 2
+    return num_layers, int(model.inputs[1].shape[-1])
+
+
+def zero_state(model: keras.Model, batch_size: int) -> list[np.ndarray]:
+    """The initial recurrent state: ``2 * num_layers`` float32 zero arrays of [batch_size, hidden]."""
+    num_layers, hidden = state_size(model)
+    return [np.zeros((batch_size, hidden), np.float32) for _ in range(2 * num_layers)]

@@ -1,0 +1,149 @@
+"""The training loop every experiment shares: step and time budgets, periodic checks, metrics,
+TensorBoard, checkpoints and resume, a progress bar, graceful Ctrl-C / SIGTERM.
+
+An experiment is any object with these members (see :class:`l2e.train.lte.LTEExperiment`):
+
+- ``config`` (dict), ``check_every`` (steps between checks), ``finished`` (bool property);
+- ``trackables()``: name -> TF trackable (model, optimizer) to checkpoint;
+- ``train_step()``: one minibatch; returns a dict of summable statistics;
+- ``check(sums)``: called every ``check_every`` steps with the statistics summed since the last
+  check; may change the curriculum or learning rate; returns a row of metrics to log;
+- ``progress()``: a short dict for the progress bar;
+- ``state_dict()`` / ``load_state_dict(d)`` (JSON) and ``arrays()`` / ``load_arrays(d)`` (numpy):
+  everything outside the trackables needed to continue exactly;
+- ``final_evaluation()``: the result dict written as ``final`` in metrics.json;
+- ``save_model(path)``: the trained model as ``.keras``.
+
+Files in ``out``: ``checkpoints/``, ``tensorboard/``, ``metrics.json`` (config, history of check
+rows, final evaluation) and ``model.keras``.
+"""
+
+import json
+import math
+import os
+import signal
+import sys
+import time
+
+import tensorflow as tf
+from tqdm import tqdm
+
+from l2e.train.checkpoints import CheckpointStore
+
+
+def _write_json(path: str, data) -> None:
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
+
+
+class _StopRequested:
+    """Turns SIGTERM (and SIGINT) into a flag the loop checks between steps."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __enter__(self):
+        self._previous = {s: signal.signal(s, self._handle) for s in (signal.SIGTERM, signal.SIGINT)}
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:  # a second Ctrl-C: stop at once
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc):
+        for s, handler in self._previous.items():
+            signal.signal(s, handler)
+
+
+def train(experiment, out_dir: str, max_steps: int | None = None, max_seconds: float | None = None,
+          resume: bool = False, checkpoint_every: int | None = None, is_chief: bool = True,
+          show_progress: bool = True) -> dict:
+    """Train ``experiment`` until it is finished or a budget ends; returns the metrics dict.
+
+    ``max_steps`` counts total steps (a resumed run continues towards the same total);
+    ``max_seconds`` limits this invocation's wall time. Raises ValueError when ``out_dir`` holds
+    a run and ``resume`` is False. A stop request (Ctrl-C, SIGTERM) saves a checkpoint and
+    returns early with ``metrics["interrupted"] = True``.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    checkpoint_dir = os.path.join(out_dir, "checkpoints") if is_chief else \
+        os.path.join(out_dir, f".worker-checkpoints-{os.getpid()}")
+    store = CheckpointStore(checkpoint_dir, experiment.trackables())
+    metrics_path = os.path.join(out_dir, "metrics.json")
+    checkpoint_every = checkpoint_every or experiment.check_every
+
+    step, sums, elapsed_before = 0, {}, 0.0
+    metrics = {"config": experiment.config, "history": []}
+    if store.latest_step() is not None and not resume:
+        raise ValueError(f"out: {out_dir} already holds a run; pass --resume to continue it, or choose another --out")
+    if resume:
+        restored = store.restore_latest()
+        if restored is not None:
+            step, state, arrays = restored
+            experiment.load_state_dict(state["experiment"])
+            experiment.load_arrays(arrays)
+            sums, elapsed_before = state["sums"], state["elapsed_seconds"]
+            if os.path.exists(metrics_path):
+                with open(metrics_path) as f:
+                    previous = json.load(f)
+                metrics["history"] = [row for row in previous["history"] if row["step"] <= step]
+
+    writer = tf.summary.create_file_writer(os.path.join(out_dir, "tensorboard")) if is_chief else None
+    started, last_saved = time.monotonic(), step
+
+    def elapsed():
+        return elapsed_before + time.monotonic() - started
+
+    def save():
+        nonlocal last_saved
+        state = {"experiment": experiment.state_dict(), "sums": sums, "elapsed_seconds": elapsed()}
+        store.save(step, state, experiment.arrays())
+        last_saved = step
+
+    def budget_left():
+        if max_steps is not None and step >= max_steps:
+            return False
+        return max_seconds is None or time.monotonic() - started < max_seconds
+
+    bar = tqdm(total=max_steps, initial=step, disable=not show_progress, unit="step", dynamic_ncols=True,
+               file=sys.stderr, desc=experiment.config.get("name", "train"),
+               mininterval=0.5 if sys.stderr.isatty() else 30)
+    interrupted = False
+    with _StopRequested() as stop:
+        while not experiment.finished and budget_left():
+            for name, value in experiment.train_step().items():
+                sums[name] = sums.get(name, 0.0) + float(value)
+            step += 1
+            bar.update(1)
+            if step % experiment.check_every == 0:
+                row = {"step": step, **experiment.check(sums), "elapsed_seconds": round(elapsed(), 1)}
+                sums = {}
+                metrics["history"].append(row)
+                if is_chief:
+                    _write_json(metrics_path, metrics)
+                    with writer.as_default(step=step):
+                        for name, value in row.items():
+                            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                                tf.summary.scalar(name, value)
+                    writer.flush()
+                bar.set_postfix(experiment.progress(), refresh=False)
+            if step % checkpoint_every == 0:
+                save()
+            if stop.requested:
+                interrupted = True
+                break
+    bar.close()
+    if step != last_saved:
+        save()
+    if interrupted:
+        metrics["interrupted"] = True
+        print(f"stopped at step {step}; checkpoint saved, continue with --resume", file=sys.stderr)
+        return metrics
+    metrics["final"] = {"step": step, "elapsed_seconds": round(elapsed(), 1), **experiment.final_evaluation()}
+    if is_chief:
+        _write_json(metrics_path, metrics)
+        experiment.save_model(os.path.join(out_dir, "model.keras"))
+    return metrics

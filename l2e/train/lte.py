@@ -1,0 +1,180 @@
+"""The Learning-to-Execute experiment: the stacked LSTM trained on character streams under a
+curriculum, with the paper's method (section 6 of the paper, REFERENCE section 1).
+
+- Loss: cross-entropy of next-character prediction on answer characters only, summed over the
+  unrolled steps and divided by the global batch size.
+- Plain SGD at learning rate 0.5; the global gradient (summed over replicas) clipped at norm 5.
+- The final LSTM state of a minibatch is the initial state of the next; each replica keeps the
+  state of its own rows (streams), carried explicitly, and checkpointed with them.
+- Every ``check_every`` (100) steps: validation on fresh examples of the validation split at the
+  curriculum's current draws; the curriculum rule then makes the task harder or decays the
+  learning rate; training is finished when the rate falls below 1e-3.
+- An "epoch" is 200 minibatches; the data are generated fresh for every minibatch.
+"""
+
+import dataclasses
+import time
+
+import keras
+import tensorflow as tf
+
+from l2e.curriculum import Curriculum
+from l2e.data.streams import CharStreams
+from l2e.data.tasks import make_task
+from l2e.evaluation.lte import ExecutorRunner, evaluate_grid, sample_examples
+from l2e.models.lstm import build_lstm_executor, zero_state
+from l2e.train.distribute import clip_across_replicas, distribute_rows, gather_rows, local_rows
+
+STEPS_PER_EPOCH = 200
+
+
+@dataclasses.dataclass
+class LTEConfig:
+    """Every setting of a Learning-to-Execute run (the defaults are the paper's)."""
+
+    task: str = "memorization"
+    reverse: bool = False
+    double: bool = False
+    strategy: str = "combined"
+    length: int = 6
+    nesting: int = 3
+    hidden_size: int = 400
+    num_layers: int = 2
+    batch_size: int = 100
+    unroll: int = 50
+    learning_rate: float = 0.5
+    clip_norm: float = 5.0
+    decay: float = 0.8
+    min_learning_rate: float = 1e-3
+    check_every: int = 100
+    validation_examples: int = 200
+    test_examples: int = 1000
+    grid_examples: int = 200
+    seed: int = 0
+
+    @property
+    def name(self) -> str:
+        transforms = "".join(f"-{t}" for t in ("reverse", "double") if getattr(self, t))
+        size = f"L{self.length}" + (f"N{self.nesting}" if self.task == "programs" else "")
+        return f"{self.task}{transforms}-{size}-{self.strategy}"
+
+
+class LTEExperiment:
+    """A Learning-to-Execute run under a ``tf.distribute`` strategy (see :mod:`l2e.train.loop`)."""
+
+    def __init__(self, config: LTEConfig, strategy: tf.distribute.Strategy):
+        self.settings = config
+        self.strategy = strategy
+        self.check_every = config.check_every
+        self.task = make_task(config.task, config.reverse, config.double)
+        self.curriculum = Curriculum(
+            config.strategy, config.length, config.nesting if self.task.moves_nesting else 1,
+            learning_rate=config.learning_rate, decay=config.decay, min_learning_rate=config.min_learning_rate)
+        rows = local_rows(strategy, config.batch_size)
+        self.streams = CharStreams(self.task, self.curriculum, config.batch_size, config.unroll,
+                                   seed=config.seed, split="train", stream_ids=rows)
+        with strategy.scope():
+            self.model = build_lstm_executor(config.hidden_size, config.num_layers, seed=config.seed)
+            self.optimizer = keras.optimizers.SGD(learning_rate=config.learning_rate)
+            self.optimizer.build(self.model.trainable_variables)
+        self.carried = distribute_rows(strategy, zero_state(self.model, len(rows)))
+        self.runner = ExecutorRunner(self.model)
+        self.steps = 0
+        self._train_fn = tf.function(self._distributed_step)
+        self._last_check = (time.monotonic(), 0)
+
+    @property
+    def config(self) -> dict:
+        return {"name": self.settings.name, **dataclasses.asdict(self.settings),
+                "replicas": self.strategy.num_replicas_in_sync}
+
+    @property
+    def finished(self) -> bool:
+        return self.curriculum.finished
+
+    def trackables(self) -> dict:
+        return {"model": self.model, "optimizer": self.optimizer}
+
+    # -- training --------------------------------------------------------------------------
+    def _replica_step(self, inputs, targets, weights, *state):
+        """One replica's share: inputs/targets/weights [b, T], state 2L x [b, H]."""
+        with tf.GradientTape() as tape:
+            logits, *new_state = self.model([inputs, *state], training=True)
+            losses = keras.ops.sparse_categorical_crossentropy(targets, logits, from_logits=True)
+            loss = tf.reduce_sum(losses * weights) / self.settings.batch_size
+        variables = self.model.trainable_variables
+        gradients, norm = clip_across_replicas(tape.gradient(loss, variables), self.settings.clip_norm)
+        self.optimizer.apply_gradients(zip(gradients, variables))
+        right = tf.cast(tf.argmax(logits, axis=-1, output_type=tf.int32) == targets, tf.float32)
+        return (loss, tf.reduce_sum(right * weights), tf.reduce_sum(weights), norm), new_state
+
+    def _distributed_step(self, batch, state):
+        stats, new_state = self.strategy.run(self._replica_step, args=(*batch, *state))
+        total = [self.strategy.reduce(tf.distribute.ReduceOp.SUM, s, axis=None) for s in stats[:3]]
+        norm = self.strategy.reduce(tf.distribute.ReduceOp.MEAN, stats[3], axis=None)
+        return (*total, norm), new_state
+
+    def train_step(self) -> dict:
+        window = self.streams.next_window()
+        (loss, correct, count, norm), self.carried = self._train_fn(
+            distribute_rows(self.strategy, window), self.carried)
+        self.steps += 1
+        return {"loss": float(loss), "correct": float(correct), "count": float(count),
+                "gradient_norm": float(norm), "steps": 1}
+
+    # -- the periodic check ----------------------------------------------------------------
+    def check(self, sums: dict) -> dict:
+        now = time.monotonic()
+        seconds, since = now - self._last_check[0], self.steps - self._last_check[1]
+        train_accuracy = sums["correct"] / max(sums["count"], 1.0)
+        length, nesting, rate = self.curriculum.length, self.curriculum.nesting, self.curriculum.learning_rate
+        validation = self.runner.evaluate(*sample_examples(
+            self.task, self.curriculum, self.settings.validation_examples, "val", f"{self.settings.seed}:{self.steps}"))
+        event = self.curriculum.check(train_accuracy, validation["char_accuracy"])
+        self.optimizer.learning_rate.assign(self.curriculum.learning_rate)
+        self._last_check = (time.monotonic(), self.steps)
+        return {
+            "epoch": round(self.steps / STEPS_PER_EPOCH, 2),
+            "loss": sums["loss"] / sums["steps"],
+            "train_char_accuracy": train_accuracy,
+            "char_accuracy": validation["char_accuracy"],
+            "exact_accuracy": validation["exact_accuracy"],
+            "length": length, "nesting": nesting, "learning_rate": rate, "strategy": self.curriculum.strategy,
+            "event": event, "gradient_norm": sums["gradient_norm"] / sums["steps"],
+            "chars_per_second": round(since * self.settings.batch_size * self.settings.unroll / max(seconds, 1e-9)),
+        }
+
+    def progress(self) -> dict:
+        return {"epoch": f"{self.steps / STEPS_PER_EPOCH:.1f}", "len": self.curriculum.length,
+                "nest": self.curriculum.nesting, "lr": f"{self.curriculum.learning_rate:.3g}",
+                "acc": f"{self.curriculum.train_history[-1]:.3f}" if self.curriculum.train_history else "-"}
+
+    # -- evaluation and saving -------------------------------------------------------------
+    def final_evaluation(self) -> dict:
+        """Both metrics on the test split at the target difficulty, and the per-(length, nesting) grid."""
+        target = Curriculum("baseline", self.curriculum.target_length, self.curriculum.target_nesting)
+        test = self.runner.evaluate(*sample_examples(self.task, target, self.settings.test_examples, "test",
+                                                     self.settings.seed))
+        grid = evaluate_grid(self.runner, self.task, self.curriculum.target_length,
+                             self.curriculum.target_nesting, self.settings.grid_examples, "test", self.settings.seed)
+        return {"test": {"length": target.target_length, "nesting": target.target_nesting, **test}, "grid": grid}
+
+    def save_model(self, path: str) -> None:
+        self.model.save(path)
+
+    # -- checkpoint state ------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {"steps": self.steps, "curriculum": self.curriculum.state_dict(), "streams": self.streams.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.steps = state["steps"]
+        self.curriculum.load_state_dict(state["curriculum"])
+        self.streams.load_state_dict(state["streams"])
+        self.optimizer.learning_rate.assign(self.curriculum.learning_rate)
+        self._last_check = (time.monotonic(), self.steps)
+
+    def arrays(self) -> dict:
+        return {f"state{i}": a for i, a in enumerate(gather_rows(self.strategy, self.carried))}
+
+    def load_arrays(self, arrays: dict) -> None:
+        self.carried = distribute_rows(self.strategy, [arrays[f"state{i}"] for i in range(len(arrays))])

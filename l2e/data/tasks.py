@@ -28,6 +28,10 @@ class ProgramTask:
     name = "programs"
     moves_nesting = True
 
+    def distinct_examples(self, length: int, nesting: int = 1) -> int | None:
+        """How many different examples exist at this difficulty (None: too many to matter)."""
+        return None
+
     def make(self, rng: random.Random, curriculum: Curriculum) -> Example:
         return generate_program(rng, curriculum.sample_length, curriculum.sample_nesting(rng)).example
 
@@ -39,6 +43,9 @@ class MemorizationTask:
     name = "memorization"
     moves_nesting = False
 
+    def distinct_examples(self, length: int, nesting: int = 1) -> int:
+        return 10**length
+
     def make(self, rng: random.Random, curriculum: Curriculum) -> Example:
         digits = "".join(rng.choices(DIGITS, k=curriculum.sample_length(rng)))
         shown = digits[::-1] if self.reverse else digits
@@ -49,6 +56,9 @@ class MemorizationTask:
 class AdditionTask:
     name = "addition"
     moves_nesting = False
+
+    def distinct_examples(self, length: int, nesting: int = 1) -> int:
+        return (9 * 10 ** (length - 1)) ** 2
 
     def make(self, rng: random.Random, curriculum: Curriculum) -> Example:
         length = curriculum.sample_length(rng)

@@ -1,0 +1,95 @@
+"""Benchmark: training throughput of l2e's Learning-to-Execute loop against a bare Keras ``fit``.
+
+Both train the same network (the paper's 2 x 400 LSTM by default, batch 100, unroll 50, SGD 0.5,
+clipping at global norm 5) in one process, in alternating rounds so that machine noise hits both
+alike:
+
+- l2e: :class:`l2e.train.lte.LTEExperiment` as the loop runs it: fresh program streams every
+  step, the curriculum, the LSTM state carried from one minibatch to the next, the
+  cross-replica clipping, and a curriculum check (validation included) every 100 steps;
+- bare: ``model.fit`` on one constant minibatch, zero initial state, no curriculum, no carry.
+
+The ratio l2e / bare must be at least 0.9: the curriculum, streams and carry-over cost under 10%.
+
+    python tools/bench/train.py [--rounds 4] [--steps 30] [--hidden-size 400]
+"""
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from l2e.models.lstm import build_lstm_executor, zero_state  # noqa: E402
+from l2e.train.lte import LTEConfig, LTEExperiment  # noqa: E402
+from l2e.vocab import VOCAB_SIZE  # noqa: E402
+
+
+def bare_keras(config: LTEConfig):
+    """A function running n ``fit`` steps of the same network on a constant minibatch."""
+    executor = build_lstm_executor(config.hidden_size, config.num_layers, seed=1)
+    ids = keras.Input((None,), dtype="int32")
+    states = [keras.Input((config.hidden_size,)) for _ in range(2 * config.num_layers)]
+    model = keras.Model([ids, *states], executor([ids, *states])[0])
+    model.compile(optimizer=keras.optimizers.SGD(config.learning_rate, global_clipnorm=config.clip_norm),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, VOCAB_SIZE, (config.batch_size, config.unroll)).astype(np.int32)
+    y = rng.integers(0, VOCAB_SIZE, (config.batch_size, config.unroll)).astype(np.int32)
+    dataset = tf.data.Dataset.from_tensors(((x, *zero_state(executor, config.batch_size)), y)).repeat()
+
+    def run(steps):
+        model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
+
+    return run
+
+
+def l2e_loop(config: LTEConfig):
+    """A function running n steps of the l2e loop (train steps, and a check every check_every)."""
+    experiment = LTEExperiment(config, tf.distribute.MirroredStrategy())
+    sums = {}
+
+    def run(steps):
+        nonlocal sums
+        for _ in range(steps):
+            for name, value in experiment.train_step().items():
+                sums[name] = sums.get(name, 0.0) + value
+            if experiment.steps % experiment.check_every == 0:
+                experiment.check(sums)
+                sums = {}
+
+    return run
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=4, help="alternating timed rounds (default 4)")
+    parser.add_argument("--steps", type=int, default=30, help="steps per round and contender (default 30)")
+    parser.add_argument("--hidden-size", type=int, default=400, help="LSTM units (default 400, the paper's)")
+    args = parser.parse_args()
+    config = LTEConfig(task="programs", strategy="combined", length=6, nesting=3, hidden_size=args.hidden_size,
+                       check_every=100)
+    contenders = {"l2e loop": l2e_loop(config), "bare keras fit": bare_keras(config)}
+    for run in contenders.values():
+        run(3)  # trace and warm up
+    seconds = {name: 0.0 for name in contenders}
+    for _ in range(args.rounds):
+        for name, run in contenders.items():
+            start = time.perf_counter()
+            run(args.steps)
+            seconds[name] += time.perf_counter() - start
+    chars = args.rounds * args.steps * config.batch_size * config.unroll
+    print(f"| 2 x {config.hidden_size} LSTM, batch {config.batch_size} x unroll {config.unroll} | characters/s |")
+    print("|---|---|")
+    for name, total in seconds.items():
+        print(f"| {name} | {chars / total:,.0f} |")
+    print(f"\nratio l2e / bare = {seconds['bare keras fit'] / seconds['l2e loop']:.3f} "
+          f"({args.rounds} rounds x {args.steps} steps each)")
+
+
+if __name__ == "__main__":
+    main()

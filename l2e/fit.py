@@ -4,6 +4,8 @@
     python -m l2e.fit --experiment programs --length 6 --nesting 3 --strategy combined
     python -m l2e.fit --experiment addition --length 9
     python -m l2e.fit --resume --out runs/my-run
+    python -m l2e.fit --experiment nee-find-min --preset quick
+    python -m l2e.fit --experiment nee-add --holdout 64
 
 The ``paper`` preset (the default) is the paper's model and method; ``quick`` is sized to finish
 in minutes on 2 CPU cores. Every flag overrides its preset. Outputs go to ``--out``:
@@ -19,9 +21,10 @@ import time
 from l2e.cli import ArgumentParser, bounded_int, positive_float, run_main
 from l2e.curriculum import STRATEGIES
 from l2e.data.tasks import TASKS
+from l2e.train import nee_options
 from l2e.validation import MAX_LENGTH, MAX_NESTING
 
-EXPERIMENTS = TASKS
+EXPERIMENTS = TASKS + nee_options.NEE_EXPERIMENTS
 
 # Per preset: model and method settings, a step budget (None: until the learning rate is spent),
 # and per experiment the default target (length, nesting).
@@ -48,7 +51,8 @@ def build_parser() -> ArgumentParser:
         "by character and learns to write its output. Paper defaults; --preset quick for a CPU.")
     p.add_argument("--experiment", choices=EXPERIMENTS, default="memorization",
                    help="programs: Python programs -> printed integer; memorization: copy a digit string; "
-                   "addition: two numbers -> their sum (default memorization)")
+                   "addition: two numbers -> their sum; nee-*: a Neural Execution Engine subroutine "
+                   "(find-min, merge step, addition, multiplication) on size-8 traces (default memorization)")
     p.add_argument("--reverse", action="store_true", help="memorization: present the input reversed")
     p.add_argument("--double", action="store_true", help="memorization: present the input twice")
     p.add_argument("--strategy", choices=STRATEGIES, default="combined",
@@ -80,6 +84,7 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--cpu-replicas", type=bounded_int(1, 64), default=1,
                    help="split the CPU into this many logical devices, one replica each (for testing "
                    "distribution without GPUs; default 1)")
+    nee_options.add_arguments(p)
     p.add_argument("--json", action="store_true", help="print the final metrics as one JSON object on stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
@@ -119,7 +124,12 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.resume and not args.out:
         raise ValueError("resume: name the run to continue with --out DIR")
-    config, steps = make_config(args)
+    nee = args.experiment in nee_options.NEE_EXPERIMENTS
+    if nee:
+        config, steps = nee_options.config_from_args(args)
+    else:
+        nee_options.reject_nee_flags(args)
+        config, steps = make_config(args)
     if (args.reverse or args.double) and args.experiment != "memorization":
         raise ValueError("reverse/double: input transforms apply to the memorization experiment only")
     out = args.out or os.path.join("runs", f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -130,17 +140,21 @@ def main(argv=None) -> int:
         configure_cpu_replicas(args.cpu_replicas)
     strategy = make_strategy(args.distribute)
     from l2e.train.loop import train
-    from l2e.train.lte import LTEExperiment
+    if nee:
+        from l2e.train.nee import NEEExperiment as Experiment, summary_table as summarize
+    else:
+        from l2e.train.lte import LTEExperiment as Experiment
+        summarize = summary_table
 
-    experiment = LTEExperiment(config, strategy)
+    experiment = Experiment(config, strategy)
     is_chief = worker_count_and_index(strategy)[1] == 0
     print(f"{config.name}: {strategy.num_replicas_in_sync} replica(s), out {out}", file=sys.stderr)
     metrics = train(experiment, out, max_steps=steps, max_seconds=args.time_limit, resume=args.resume,
                     is_chief=is_chief, show_progress=not args.no_progress)
     if "final" in metrics and is_chief:
-        print(summary_table(metrics["final"]), file=sys.stderr)
+        print(summarize(metrics["final"]), file=sys.stderr)
     if args.json:
-        print(json.dumps({"out": out, **{k: metrics.get(k) for k in ("final", "interrupted") if k in metrics}}))
+        print(json.dumps({"out": out, **{k: metrics[k] for k in ("history", "final", "interrupted") if k in metrics}}))
     return 130 if metrics.get("interrupted") else 0
 
 

@@ -1,0 +1,208 @@
+"""Learning-to-Execute experiments: the paper's figure analogues at CPU scale.
+
+    python tools/lte_experiments.py memorization [--lengths 5 10 15] [--steps 1500]
+    python tools/lte_experiments.py programs [--length 3 --nesting 2] [--steps 3000]
+    python tools/lte_experiments.py report
+
+``memorization`` trains one model per input scheme (none, reverse, double, reverse + double) and
+target length, all with the baseline strategy so that only the input scheme differs (paper
+figure 7). ``programs`` trains one model per curriculum strategy (baseline, naive, mix, combined)
+at one target (length, nesting) and evaluates every (length, nesting) up to it (the paper's
+program-evaluation figures, relative to baseline). Every run is ``python -m l2e.fit`` with the
+quick preset (2 x 128 LSTM) in ``runs/experiments/<name>``; an interrupted sweep resumes where it
+stopped (finished runs are kept, unfinished ones resume from their checkpoint). ``report`` (run
+by both) writes the tables and PNG figures into docs/ and the LTE section of docs/RESULTS.md.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNS = os.path.join(ROOT, "runs", "experiments")
+DOCS = os.path.join(ROOT, "docs")
+RESULTS = os.path.join(DOCS, "RESULTS.md")
+BEGIN, END = "<!-- LTE:BEGIN -->", "<!-- LTE:END -->"
+
+SCHEMES = {"none": [], "reverse": ["--reverse"], "double": ["--double"], "reverse+double": ["--reverse", "--double"]}
+STRATEGIES = ("baseline", "naive", "mix", "combined")
+
+
+def run_fit(name: str, args: list[str]) -> dict:
+    """Train (or finish) run ``name``; returns its metrics.json."""
+    out = os.path.join(RUNS, name)
+    metrics_path = os.path.join(out, "metrics.json")
+    if os.path.exists(metrics_path):
+        with open(metrics_path) as f:
+            metrics = json.load(f)
+        if "final" in metrics:
+            return metrics
+    resume = ["--resume"] if os.path.isdir(os.path.join(out, "checkpoints")) else []
+    command = [sys.executable, "-m", "l2e.fit", "--preset", "quick", "--no-progress", "--out", out, *resume, *args]
+    print("$ " + " ".join(command[1:]), flush=True)
+    subprocess.run(command, check=True, cwd=ROOT)
+    with open(metrics_path) as f:
+        return json.load(f)
+
+
+def memorization(lengths, steps, seed):
+    for length in lengths:
+        for scheme, flags in SCHEMES.items():
+            run_fit(f"memorization-{scheme}-L{length}-s{seed}",
+                    ["--experiment", "memorization", *flags, "--length", str(length), "--strategy", "baseline",
+                     "--steps", str(steps), "--seed", str(seed)])
+
+
+def programs(length, nesting, steps, seed):
+    for strategy in STRATEGIES:
+        run_fit(f"programs-{strategy}-L{length}N{nesting}-s{seed}",
+                ["--experiment", "programs", "--length", str(length), "--nesting", str(nesting),
+                 "--strategy", strategy, "--steps", str(steps), "--seed", str(seed)])
+
+
+def finished_runs(prefix: str) -> list[dict]:
+    runs = []
+    if not os.path.isdir(RUNS):
+        return runs
+    for name in sorted(os.listdir(RUNS)):
+        path = os.path.join(RUNS, name, "metrics.json")
+        if name.startswith(prefix) and os.path.exists(path):
+            with open(path) as f:
+                metrics = json.load(f)
+            if "final" in metrics:
+                runs.append(metrics)
+    return runs
+
+
+def memorization_report() -> list[str]:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = finished_runs("memorization-")
+    if not runs:
+        return []
+    table = {}  # (scheme, length) -> test metrics
+    for m in runs:
+        c = m["config"]
+        scheme = "+".join(t for t in ("reverse", "double") if c[t]).replace("reverse+double", "reverse+double") or "none"
+        table[(scheme, c["length"])] = (m["final"]["test"], c["steps"] if "steps" in c else None, m["final"]["step"])
+    lengths = sorted({length for _, length in table})
+    lines = ["### Memorization: input schemes (paper figure 7 analogue)", "",
+             "Test split, teacher-forced character accuracy / greedy exact match, 2 x 128 LSTM, baseline "
+             "strategy, same step budget for every run.", "",
+             "| scheme | " + " | ".join(f"length {n}" for n in lengths) + " |",
+             "|---|" + "---|" * len(lengths)]
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for scheme in SCHEMES:
+        cells, xs, ys = [], [], []
+        for n in lengths:
+            if (scheme, n) in table:
+                test = table[(scheme, n)][0]
+                cells.append(f"{test['char_accuracy']:.3f} / {test['exact_accuracy']:.3f}")
+                xs.append(n)
+                ys.append(test["char_accuracy"])
+            else:
+                cells.append("-")
+        lines.append(f"| {scheme} | " + " | ".join(cells) + " |")
+        axis.plot(xs, ys, marker="o", label=scheme)
+    steps = sorted({v[2] for v in table.values()})
+    axis.set(xlabel="target length (digits)", ylabel="test character accuracy",
+             title=f"Memorization, 2 x 128 LSTM, {steps[-1]} steps")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(os.path.join(DOCS, "memorization_schemes.png"), dpi=120)
+    plt.close(figure)
+    lengths_arg = " ".join(map(str, lengths))
+    lines += ["", "![memorization schemes](memorization_schemes.png)", "",
+              f"Regenerate: `python tools/lte_experiments.py memorization --lengths {lengths_arg} --steps {steps[-1]}`", ""]
+    return lines
+
+
+def programs_report() -> list[str]:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = finished_runs("programs-")
+    if not runs:
+        return []
+    by_target = {}
+    for m in runs:
+        c = m["config"]
+        by_target.setdefault((c["length"], c["nesting"], m["final"]["step"]), {})[c["strategy"]] = m
+    lines = []
+    for (length, nesting, steps), by_strategy in sorted(by_target.items()):
+        present = [s for s in STRATEGIES if s in by_strategy]
+        lines += [f"### Program evaluation: curriculum strategies at length {length}, nesting {nesting} "
+                  "(paper figures 4-6 analogue)", "",
+                  f"2 x 128 LSTM, {steps} steps each. Test split; teacher-forced character accuracy (the paper's "
+                  "metric), greedy exact match in parentheses; the last column of each block is relative to "
+                  "baseline.", "",
+                  "| length | nesting | " + " | ".join(present) + " | combined - baseline |",
+                  "|---|---|" + "---|" * (len(present) + 1)]
+        grids = {s: {(r["length"], r["nesting"]): r for r in by_strategy[s]["final"]["grid"]} for s in present}
+        cells = sorted(grids[present[0]])
+        for cell in sorted(cells, key=lambda c: (c[1], c[0])):
+            values = [f"{grids[s][cell]['char_accuracy']:.3f} ({grids[s][cell]['exact_accuracy']:.2f})" for s in present]
+            delta = (grids["combined"][cell]["char_accuracy"] - grids["baseline"][cell]["char_accuracy"]
+                     if {"combined", "baseline"} <= set(present) else float("nan"))
+            lines.append(f"| {cell[0]} | {cell[1]} | " + " | ".join(values) + f" | {delta:+.3f} |")
+        figure, axes = plt.subplots(1, nesting, figsize=(4 * nesting, 3.5), squeeze=False)
+        for n in range(1, nesting + 1):
+            axis = axes[0][n - 1]
+            for s in present:
+                xs = [l for l in range(1, length + 1)]
+                base = [grids["baseline"][(l, n)]["char_accuracy"] for l in xs] if "baseline" in grids else [0] * len(xs)
+                axis.plot(xs, [grids[s][(l, n)]["char_accuracy"] - b for l, b in zip(xs, base)], marker="o", label=s)
+            axis.set(title=f"nesting {n}", xlabel="length", ylabel="char accuracy - baseline")
+            axis.axhline(0, color="grey", linewidth=0.5)
+        axes[0][0].legend()
+        figure.tight_layout()
+        png = f"programs_strategies_L{length}N{nesting}.png"
+        figure.savefig(os.path.join(DOCS, png), dpi=120)
+        plt.close(figure)
+        lines += ["", f"![strategies relative to baseline]({png})", "",
+                  f"Regenerate: `python tools/lte_experiments.py programs --length {length} --nesting {nesting} "
+                  f"--steps {steps}`", ""]
+    return lines
+
+
+def report():
+    section = [BEGIN, "## Learning to Execute (CPU-scale sweeps)", ""] + memorization_report() + programs_report() + [END]
+    text = open(RESULTS).read() if os.path.exists(RESULTS) else "# Results\n\n"
+    if BEGIN in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + "\n".join(section) + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(section) + "\n"
+    with open(RESULTS, "w") as f:
+        f.write(text)
+    print(f"wrote {RESULTS}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("memorization", help="input schemes x lengths")
+    m.add_argument("--lengths", type=int, nargs="+", default=[5, 10, 15])
+    m.add_argument("--steps", type=int, default=1500)
+    m.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser("programs", help="curriculum strategies at one target")
+    p.add_argument("--length", type=int, default=3)
+    p.add_argument("--nesting", type=int, default=2)
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--seed", type=int, default=0)
+    sub.add_parser("report", help="only rewrite the tables and figures from finished runs")
+    args = parser.parse_args()
+    if args.command == "memorization":
+        memorization(args.lengths, args.steps, args.seed)
+    elif args.command == "programs":
+        programs(args.length, args.nesting, args.steps, args.seed)
+    report()
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 bad usage or bad input, bounded integer arguments, and a main wrapper."""
 
 import argparse
+import os
 import sys
 
 EXIT_USAGE = 2
@@ -42,9 +43,17 @@ def positive_float(text: str) -> float:
     return value
 
 
+def program_name() -> str:
+    """How the user started this program: ``python -m l2e.fit`` or a console script's name."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and spec.name:
+        return f"python -m {spec.name.removesuffix('.__main__')}"
+    return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "l2e"
+
+
 def run_main(main, argv=None) -> int:
     """Run ``main(argv)``; a ValueError becomes a one-line error with exit code 2, Ctrl-C exit 130."""
-    prog = sys.argv[0].rsplit("/", 1)[-1] if sys.argv and sys.argv[0] else "l2e"
+    prog = program_name()
     try:
         return main(argv) or 0
     except ValueError as error:

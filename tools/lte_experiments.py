@@ -87,8 +87,8 @@ def memorization_report() -> list[str]:
     table = {}  # (scheme, length) -> test metrics
     for m in runs:
         c = m["config"]
-        scheme = "+".join(t for t in ("reverse", "double") if c[t]).replace("reverse+double", "reverse+double") or "none"
-        table[(scheme, c["length"])] = (m["final"]["test"], c["steps"] if "steps" in c else None, m["final"]["step"])
+        scheme = "+".join(t for t in ("reverse", "double") if c[t]) or "none"
+        table[(scheme, c["length"])] = (m["final"]["test"], m["final"]["step"])
     lengths = sorted({length for _, length in table})
     lines = ["### Memorization: input schemes (paper figure 7 analogue)", "",
              "Test split, teacher-forced character accuracy / greedy exact match, 2 x 128 LSTM, baseline "
@@ -108,7 +108,7 @@ def memorization_report() -> list[str]:
                 cells.append("-")
         lines.append(f"| {scheme} | " + " | ".join(cells) + " |")
         axis.plot(xs, ys, marker="o", label=scheme)
-    steps = sorted({v[2] for v in table.values()})
+    steps = sorted({v[1] for v in table.values()})
     axis.set(xlabel="target length (digits)", ylabel="test character accuracy",
              title=f"Memorization, 2 x 128 LSTM, {steps[-1]} steps")
     axis.legend()

@@ -63,8 +63,9 @@ def distribute_rows(strategy: tf.distribute.Strategy, arrays):
     ``arrays`` is a sequence of numpy arrays [local_rows, ...] holding this worker's rows; returns
     the same structure as distributed values, replica r getting rows [r * n, (r + 1) * n).
     """
-    local_replicas = strategy.num_replicas_in_sync // worker_count_and_index(strategy)[0]
-    first_replica = worker_count_and_index(strategy)[1] * local_replicas
+    workers, worker_index = worker_count_and_index(strategy)
+    local_replicas = strategy.num_replicas_in_sync // workers
+    first_replica = worker_index * local_replicas
 
     def rows_of(array):
         def for_replica(context):

@@ -1,0 +1,131 @@
+"""Evaluating Neural Execution Engines: the algorithms run on an engine against the oracle.
+
+Two metrics per suite of instances (REFERENCE section 2):
+
+- ``per_number``: the paper's metric. Sorts and shortest paths: the share of output numbers equal
+  to the oracle's (sorted list entries, node distances); minimum spanning trees: the share of
+  graphs whose forest has the oracle's total weight.
+- ``exact``: the share of instances whose whole output is right: the whole sorted list, every
+  distance, or a parent array that is a minimum spanning forest of the graph (its edges exist,
+  it has no cycle, it spans every component, and its weight is the minimum; graphs with equal
+  weights may have several).
+
+An instance on which a learned engine produces an input the next call rejects (an invalid code, a
+row masked everywhere) counts as wrong in both metrics.
+"""
+
+from collections.abc import Callable
+
+import networkx as nx
+import numpy as np
+
+from l2e.validation import check_choice
+from serving.algorithms.dijkstra import dijkstra
+from serving.algorithms.merge_sort import merge_sort
+from serving.algorithms.prim import prim
+from serving.algorithms.selection_sort import selection_sort
+from serving.engine import Engine
+from serving.numbers import INFINITY, MAX_FACTOR
+from serving.oracle import OracleEngine
+
+LIST_ALGORITHMS = {"selection_sort": selection_sort, "merge_sort": merge_sort}
+GRAPH_ALGORITHMS = ("dijkstra", "prim")
+FAILED = -1
+"""The output entry of an instance whose run was rejected."""
+
+
+def output_scores(predicted: np.ndarray, expected: np.ndarray) -> dict:
+    """Per-number accuracy and exact match of outputs int [C, K] against expected [C, K]."""
+    right = np.asarray(predicted) == np.asarray(expected)
+    return {"per_number": float(right.mean()), "exact": float(right.all(axis=1).mean()),
+            "instances": len(right)}
+
+
+def is_spanning_forest(weights: np.ndarray, parent: np.ndarray) -> bool:
+    """Whether parent int [N] (-1 for roots) is a spanning forest of the graph weights [N, N]."""
+    num_nodes = len(parent)
+    children = np.flatnonzero(parent >= 0)
+    if np.any(parent[children] >= num_nodes) or np.any(weights[parent[children], children] >= INFINITY):
+        return False
+    forest = nx.Graph()
+    forest.add_nodes_from(range(num_nodes))
+    forest.add_edges_from(zip(parent[children].tolist(), children.tolist()))
+    graph = nx.from_numpy_array(weights < INFINITY)
+    return (forest.number_of_edges() == len(children) and nx.is_forest(forest)
+            and nx.number_connected_components(forest) == nx.number_connected_components(graph))
+
+
+def forest_scores(weights: np.ndarray, parent: np.ndarray, total: np.ndarray, expected_total: np.ndarray) -> dict:
+    """Scores of spanning forests: weights [C, N, N], parent [C, N], totals [C] vs expected [C]."""
+    weight_right = np.asarray(total) == np.asarray(expected_total)
+    minimal = [bool(w) and is_spanning_forest(g, p) for g, p, w in zip(weights, parent, weight_right)]
+    return {"per_number": float(weight_right.mean()), "exact": float(np.mean(minimal)),
+            "instances": len(weight_right)}
+
+
+def run_rows(run: Callable[[np.ndarray], np.ndarray], count: int, width: int) -> np.ndarray:
+    """``run(rows)`` -> int64 [len(rows), width] for all ``count`` rows at once; if the engine
+    rejects an input (ValueError), row by row, with the rejected rows filled with ``FAILED``."""
+    try:
+        return run(np.arange(count))
+    except ValueError:
+        outputs = np.full((count, width), FAILED, dtype=np.int64)
+        for row in range(count):
+            try:
+                outputs[row] = run(np.array([row]))[0]
+            except ValueError:
+                pass
+        return outputs
+
+
+def evaluate_lists(engine: Engine, algorithm: str, values: np.ndarray) -> dict:
+    """Scores of a sort on ``engine`` over lists int64 [C, N] (a ``ListSuite``'s values)."""
+    sort = LIST_ALGORITHMS[check_choice("algorithm", algorithm, tuple(LIST_ALGORITHMS))]
+    predicted = run_rows(lambda rows: sort(engine, values[rows]), len(values), values.shape[1])
+    return output_scores(predicted, np.sort(values, axis=1))
+
+
+def evaluate_graphs(engine: Engine, algorithm: str, weights: np.ndarray, sources: np.ndarray) -> dict:
+    """Scores of ``dijkstra`` (from ``sources`` int64 [C]) or ``prim`` on graphs weights [C, N, N]."""
+    check_choice("algorithm", algorithm, GRAPH_ALGORITHMS)
+    count, num_nodes = weights.shape[:2]
+    if algorithm == "dijkstra":
+        predicted = run_rows(lambda rows: dijkstra(engine, weights[rows], sources[rows]), count, num_nodes)
+        return output_scores(predicted, dijkstra(OracleEngine(), weights, sources))
+
+    def spanning_forest(rows):
+        forest = prim(engine, weights[rows])
+        return np.concatenate([forest.parent, forest.total_weight[:, None]], axis=1)
+
+    predicted = run_rows(spanning_forest, count, num_nodes + 1)
+    return forest_scores(weights, predicted[:, :-1], predicted[:, -1], prim(OracleEngine(), weights).total_weight)
+
+
+def _accuracy(engine_results: np.ndarray, expected: np.ndarray, where: np.ndarray) -> float | None:
+    return float((engine_results == expected)[where].mean()) if where.any() else None
+
+
+def addition_scores(engine: Engine, seen: np.ndarray) -> dict:
+    """Addition over every pair of 0..255 and every pair with INFINITY (66049 pairs).
+
+    Returns the accuracy over ``all`` pairs of numbers, over the pairs with an ``unseen`` operand
+    (not in ``seen``, int [K]; None when every number was seen), over those with both operands
+    ``seen``, and over the pairs with ``infinity``; and ``seen_count`` K.
+    """
+    numbers = np.arange(256)
+    a, b = (x.ravel() for x in np.meshgrid(numbers, numbers, indexing="ij"))
+    a = np.concatenate([a, numbers, np.full(257, INFINITY)])
+    b = np.concatenate([b, np.full(256, INFINITY), np.append(numbers, INFINITY)])
+    results = engine.add(a, b)
+    expected = OracleEngine().add(a, b)
+    finite = (a != INFINITY) & (b != INFINITY)
+    both_seen = np.isin(a, seen) & np.isin(b, seen)
+    return {"all": _accuracy(results, expected, finite), "unseen": _accuracy(results, expected, finite & ~both_seen),
+            "seen": _accuracy(results, expected, finite & both_seen),
+            "infinity": _accuracy(results, expected, ~finite), "seen_count": int(len(seen))}
+
+
+def multiplication_scores(engine: Engine) -> dict:
+    """Accuracy of ``engine.mul`` over all 4096 pairs of 6-bit factors."""
+    a, b = (x.ravel() for x in np.meshgrid(np.arange(MAX_FACTOR + 1), np.arange(MAX_FACTOR + 1), indexing="ij"))
+    return {"all": float((engine.mul(a, b) == a * b).mean()), "pairs": int(len(a))}

@@ -1,0 +1,121 @@
+"""Settings of the Neural Execution Engine experiments and their command-line flags (no TensorFlow
+import, so that ``python -m l2e.fit --help`` stays fast).
+
+One experiment trains one subroutine's model on oracle traces at size 8 (REFERENCE section 2):
+
+| experiment | subroutine | traces |
+| --- | --- | --- |
+| ``nee-find-min`` | ``find_min`` | selection sort of lists, Dijkstra and Prim on graphs |
+| ``nee-merge`` | ``merge_step`` | merge sort of lists |
+| ``nee-add`` | ``add`` | sums of operand pairs from the numbers seen (``--holdout K``), and infinity |
+| ``nee-mul`` | ``mul`` | products of 6-bit operand pairs |
+"""
+
+import dataclasses
+
+from l2e.cli import bounded_int
+
+SUBROUTINES = {"nee-find-min": "find_min", "nee-merge": "merge_step", "nee-add": "add", "nee-mul": "mul"}
+"""Experiment name -> the subroutine its model learns."""
+
+NEE_EXPERIMENTS = tuple(SUBROUTINES)
+
+NUMBERS = 256
+"""The addition operands 0..255 that ``--holdout`` chooses from."""
+
+PAPER_WIDTH = {"find_min": 16, "merge_step": 16, "add": 24, "mul": 28}
+"""d_model of the original code per subroutine."""
+
+PRESETS = {
+    "paper": {"settings": dict(num_layers=6, ff_dim=128, dropout=0.1, warmup=4000, check_every=500),
+              "width": PAPER_WIDTH, "steps": 40_000},
+    "quick": {"settings": dict(num_layers=2, ff_dim=64, dropout=0.0, warmup=1000, check_every=250),
+              "width": PAPER_WIDTH, "steps": 8_000},
+}
+"""Per preset: model and schedule settings, d_model per subroutine and the step budget. ``paper``
+is the original code's model and method; ``quick`` a 2+2-layer model for 2 CPU cores."""
+
+
+@dataclasses.dataclass
+class NEEConfig:
+    """Every setting of a Neural Execution Engine run (defaults: the paper's find-min model)."""
+
+    experiment: str = "nee-find-min"
+    d_model: int = 16
+    num_layers: int = 6
+    ff_dim: int = 128
+    dropout: float = 0.1
+    mask_filters: int = 16
+    batch_size: int = 64
+    warmup: int = 4000
+    holdout: int = NUMBERS
+    check_every: int = 500
+    patience: int = 5
+    validation_chunks: int = 4
+    seed: int = 0
+
+    @property
+    def subroutine(self) -> str:
+        return SUBROUTINES[self.experiment]
+
+    @property
+    def name(self) -> str:
+        held = f"-K{self.holdout}" if self.subroutine == "add" else ""
+        return f"{self.experiment}{held}-d{self.d_model}-L{self.num_layers}"
+
+
+def add_arguments(parser) -> None:
+    """The NEE flags of ``python -m l2e.fit`` (shared flags such as --steps stay in fit.py)."""
+    group = parser.add_argument_group("Neural Execution Engines (--experiment nee-*)")
+    group.add_argument("--holdout", type=bounded_int(1, NUMBERS), metavar="K",
+                       help="nee-add: train on sums of K of the 256 numbers only (chosen by --seed; "
+                       "default 256, all)")
+    group.add_argument("--d-model", type=bounded_int(1, 1024),
+                       help="transformer width (paper 16; 24 for addition, 28 for multiplication)")
+    group.add_argument("--ff-dim", type=bounded_int(1, 8192), help="feed-forward width (paper 128)")
+    group.add_argument("--dropout", type=float, help="dropout rate in [0, 1) (paper 0.1)")
+    group.add_argument("--warmup", type=bounded_int(1), help="warm-up steps of the learning-rate schedule "
+                       "(paper 4000)")
+    group.add_argument("--patience", type=bounded_int(0),
+                       help="stop once this many checks in a row are perfect on held-out size-8 steps "
+                       "(0: run the whole --steps budget; default 5)")
+
+
+_LSTM_FLAGS = ("length", "nesting", "hidden_size", "unroll", "learning_rate")
+_LSTM_SWITCHES = ("reverse", "double")
+
+
+def config_from_args(args) -> tuple[NEEConfig, int]:
+    """(NEEConfig, step budget) from parsed ``l2e.fit`` arguments: the preset, then explicit flags.
+
+    Raises ValueError for flags of the LSTM experiments, --holdout outside nee-add, or a dropout
+    outside [0, 1).
+    """
+    for flag in _LSTM_FLAGS:
+        if getattr(args, flag) is not None:
+            raise ValueError(f"{flag.replace('_', '-')}: applies to the Learning-to-Execute experiments only")
+    for switch in _LSTM_SWITCHES:
+        if getattr(args, switch):
+            raise ValueError(f"{switch}: applies to the memorization experiment only")
+    if args.holdout is not None and SUBROUTINES[args.experiment] != "add":
+        raise ValueError("holdout: only nee-add trains on a subset of the numbers")
+    if args.dropout is not None and not 0 <= args.dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {args.dropout}")
+    preset = PRESETS[args.preset]
+    overrides = {"num_layers": args.layers, "ff_dim": args.ff_dim, "dropout": args.dropout,
+                 "warmup": args.warmup, "check_every": args.check_every, "batch_size": args.batch_size,
+                 "patience": args.patience, "holdout": args.holdout}
+    settings = {**preset["settings"], "d_model": preset["width"][SUBROUTINES[args.experiment]]}
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    if args.d_model is not None:
+        settings["d_model"] = args.d_model
+    config = NEEConfig(experiment=args.experiment, seed=args.seed, **settings)
+    return config, args.steps if args.steps is not None else preset["steps"]
+
+
+def reject_nee_flags(args) -> None:
+    """ValueError when an NEE flag is given to a Learning-to-Execute experiment."""
+    for flag in ("holdout", "d_model", "ff_dim", "dropout", "warmup", "patience"):
+        if getattr(args, flag) is not None:
+            raise ValueError(f"{flag.replace('_', '-')}: applies to the nee-* experiments only")
+

@@ -89,7 +89,10 @@ def clip_across_replicas(local_gradients, clip_norm: float):
     optimizer's all-reduce of the scaled gradients then equals the clipped global gradient.
     """
     context = tf.distribute.get_replica_context()
-    total = context.all_reduce(tf.distribute.ReduceOp.SUM, local_gradients)
+    if context.num_replicas_in_sync == 1:  # the local gradient is the global one: no all-reduce
+        total = local_gradients
+    else:
+        total = context.all_reduce(tf.distribute.ReduceOp.SUM, local_gradients)
     norm = tf.linalg.global_norm(total)
     scale = tf.minimum(1.0, clip_norm / tf.maximum(norm, 1e-12))
     return [g * scale for g in local_gradients], norm

@@ -15,6 +15,7 @@ curriculum, with the paper's method (section 6 of the paper, REFERENCE section 1
 
 import dataclasses
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import keras
 import tensorflow as tf
@@ -86,6 +87,10 @@ class LTEExperiment:
             self.optimizer = keras.optimizers.SGD(learning_rate=config.learning_rate)
             self.optimizer.build(self.model.trainable_variables)
         self.carried = distribute_rows(strategy, zero_state(self.model, len(rows)))
+        # The next window is made on a thread while TensorFlow runs the current step (which
+        # releases the GIL); it is part of the checkpoint, so a resumed run sees the same data.
+        self._window_maker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="l2e-streams")
+        self._next_window = self._window_maker.submit(self.streams.next_window)
         self.runner = ExecutorRunner(self.model)
         self.steps = 0
         self._train_fn = tf.function(self._distributed_step)
@@ -114,24 +119,27 @@ class LTEExperiment:
         gradients, norm = clip_across_replicas(tape.gradient(loss, variables), self.settings.clip_norm)
         self.optimizer.apply_gradients(zip(gradients, variables))
         right = tf.cast(tf.argmax(logits, axis=-1, output_type=tf.int32) == targets, tf.float32)
-        return (loss, tf.reduce_sum(right * weights), tf.reduce_sum(weights), norm), new_state
+        # the global norm is the same on every replica: its share sums back to it
+        norm_share = norm / tf.cast(tf.distribute.get_replica_context().num_replicas_in_sync, tf.float32)
+        return tf.stack([loss, tf.reduce_sum(right * weights), tf.reduce_sum(weights), norm_share]), new_state
 
     def _distributed_step(self, batch, state):
+        """Returns [loss, right answer characters, answer characters, gradient norm] summed over
+        replicas, and the carried state."""
         stats, new_state = self.strategy.run(self._replica_step, args=(*batch, *state))
-        total = [self.strategy.reduce(tf.distribute.ReduceOp.SUM, s, axis=None) for s in stats[:3]]
-        norm = self.strategy.reduce(tf.distribute.ReduceOp.MEAN, stats[3], axis=None)
-        return (*total, norm), new_state
+        return self.strategy.reduce(tf.distribute.ReduceOp.SUM, stats, axis=None), new_state
 
     def train_step(self) -> dict:
-        window = self.streams.next_window()
-        (loss, correct, count, norm), self.carried = self._train_fn(
-            distribute_rows(self.strategy, window), self.carried)
+        window = self._next_window.result()
+        self._next_window = self._window_maker.submit(self.streams.next_window)
+        stats, self.carried = self._train_fn(distribute_rows(self.strategy, window), self.carried)
         self.steps += 1
-        return {"loss": float(loss), "correct": float(correct), "count": float(count),
-                "gradient_norm": float(norm), "steps": 1}
+        loss, correct, count, norm = stats.numpy().tolist()
+        return {"loss": loss, "correct": correct, "count": count, "gradient_norm": norm, "steps": 1}
 
     # -- the periodic check ----------------------------------------------------------------
     def check(self, sums: dict) -> dict:
+        self._next_window.result()  # that window is drawn at the difficulty before this check
         now = time.monotonic()
         seconds, since = now - self._last_check[0], self.steps - self._last_check[1]
         train_accuracy = sums["correct"] / max(sums["count"], 1.0)
@@ -174,9 +182,11 @@ class LTEExperiment:
 
     # -- checkpoint state ------------------------------------------------------------------
     def state_dict(self) -> dict:
+        self._next_window.result()  # the streams' state must include the window made ahead
         return {"steps": self.steps, "curriculum": self.curriculum.state_dict(), "streams": self.streams.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
+        self._next_window.result()
         self.steps = state["steps"]
         self.curriculum.load_state_dict(state["curriculum"])
         self.streams.load_state_dict(state["streams"])
@@ -184,7 +194,13 @@ class LTEExperiment:
         self._last_check = (time.monotonic(), self.steps)
 
     def arrays(self) -> dict:
-        return {f"state{i}": a for i, a in enumerate(gather_rows(self.strategy, self.carried))}
+        inputs, targets, weights = self._next_window.result()
+        carried = gather_rows(self.strategy, self.carried)
+        return {"next_inputs": inputs, "next_targets": targets, "next_weights": weights,
+                **{f"state{i}": a for i, a in enumerate(carried)}}
 
     def load_arrays(self, arrays: dict) -> None:
-        self.carried = distribute_rows(self.strategy, [arrays[f"state{i}"] for i in range(len(arrays))])
+        carried = [arrays[f"state{i}"] for i in range(2 * self.settings.num_layers)]
+        self.carried = distribute_rows(self.strategy, carried)
+        window = (arrays["next_inputs"], arrays["next_targets"], arrays["next_weights"])
+        self._next_window = self._window_maker.submit(lambda: window)

@@ -1,0 +1,65 @@
+"""TF Serving's model layout: ``MODELS_DIR/<name>/<version>/`` SavedModels and ``models.config``.
+
+TF Serving serves the highest numeric version directory of each model's base path and reads
+the list of models from a text-format ``ModelServerConfig`` (``--model_config_file``).
+"""
+
+import os
+
+import keras
+
+from export.signatures import StepFunction
+
+SIGNATURE = "serving_default"
+CONFIG_FILE = "models.config"
+
+
+def versions(model_root: str) -> list[int]:
+    """The numeric version directories under ``model_root`` that hold a SavedModel, ascending."""
+    if not os.path.isdir(model_root):
+        return []
+    return sorted(int(entry) for entry in os.listdir(model_root)
+                  if entry.isdigit() and os.path.isfile(os.path.join(model_root, entry, "saved_model.pb")))
+
+
+def next_version(model_root: str) -> int:
+    """One above the highest version under ``model_root`` (1 for a new model)."""
+    return max(versions(model_root), default=0) + 1
+
+
+def write_savedmodel(model: keras.Model, step: StepFunction, path: str) -> None:
+    """Write ``step`` as the ``serving_default`` signature of a SavedModel at ``path``.
+
+    The signature's inputs are named by ``step.input_signature``; its outputs by the keys of
+    the dict ``step.function`` returns.
+    """
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(SIGNATURE, step.function)
+    archive.write_out(path, verbose=False)
+
+
+def models_config(models_dir: str, base_path: str | None = None) -> str:
+    """The text-format ModelServerConfig listing every model under ``models_dir``.
+
+    Args:
+        models_dir: the directory of models, one subdirectory each.
+        base_path: the directory TF Serving sees ``models_dir`` as (``/models`` when mounted into
+            the tensorflow/serving container); default: the absolute ``models_dir``.
+    """
+    base_path = base_path or os.path.abspath(models_dir)
+    names = sorted(entry for entry in os.listdir(models_dir) if versions(os.path.join(models_dir, entry)))
+    entries = "".join(
+        f'  config {{\n    name: "{name}"\n    base_path: "{base_path.rstrip("/")}/{name}"\n'
+        f'    model_platform: "tensorflow"\n  }}\n' for name in names)
+    return f"model_config_list {{\n{entries}}}\n"
+
+
+def write_models_config(models_dir: str, base_path: str | None = None) -> str:
+    """Write ``models_dir/models.config`` (see ``models_config``); returns its path."""
+    path = os.path.join(models_dir, CONFIG_FILE)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with open(temporary, "w") as f:
+        f.write(models_config(models_dir, base_path))
+    os.replace(temporary, path)
+    return path

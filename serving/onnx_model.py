@@ -1,0 +1,130 @@
+"""Finding exported ONNX models in a models directory and opening them with onnxruntime.
+
+A models directory holds models by name in either of two layouts:
+
+- ``DIR/NAME/VERSION/model.onnx``: what ``l2e-export`` writes (TF Serving's layout, the
+  SavedModel beside it); the highest numeric version wins;
+- ``DIR/NAME.onnx``: a flat file, the layout of the models shipped in ``serving/models/``.
+
+Each model carries its metadata as ONNX ``metadata_props``: key -> the JSON of its value
+(``kind``, ``name``, and per kind what a runtime needs; see ``export.run.metadata``).
+"""
+
+import json
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import onnxruntime
+
+SHIPPED_MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models")
+"""The models shipped with the package (the default models directory)."""
+
+ONNX_FILE = "model.onnx"
+
+
+class ModelError(ValueError):
+    """A model that is missing, cannot be loaded, has other metadata, or fails to run."""
+
+
+def providers() -> list[str]:
+    """onnxruntime providers to use: CUDA when this onnxruntime has it, the CPU otherwise."""
+    if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
+
+
+def model_names(models_dir: str) -> list[str]:
+    """The names of the models in ``models_dir`` (either layout), sorted."""
+    names = set()
+    for entry in os.listdir(models_dir):
+        if entry.endswith(".onnx") and os.path.isfile(os.path.join(models_dir, entry)):
+            names.add(entry[: -len(".onnx")])
+        elif _latest_version(os.path.join(models_dir, entry)) is not None:
+            names.add(entry)
+    return sorted(names)
+
+
+def _latest_version(model_root: str) -> str | None:
+    """Path of the highest numeric version's model.onnx under ``model_root``, None if none."""
+    if not os.path.isdir(model_root):
+        return None
+    numbers = [int(entry) for entry in os.listdir(model_root)
+               if entry.isdigit() and os.path.isfile(os.path.join(model_root, entry, ONNX_FILE))]
+    return os.path.join(model_root, str(max(numbers)), ONNX_FILE) if numbers else None
+
+
+def find_model(models_dir: str, name: str) -> str:
+    """The ONNX file of model ``name`` in ``models_dir``; ModelError saying how to get one."""
+    if not os.path.isdir(models_dir):
+        raise ModelError(f"models: {models_dir} is not a directory")
+    path = _latest_version(os.path.join(models_dir, name))
+    flat = os.path.join(models_dir, f"{name}.onnx")
+    if path is None and os.path.isfile(flat):
+        path = flat
+    if path is None:
+        raise ModelError(f"models: no {name} model in {models_dir} (looked for {name}/VERSION/{ONNX_FILE} "
+                         f"and {name}.onnx); export one with: l2e-export RUN_DIR --out {models_dir}")
+    return path
+
+
+@dataclass(frozen=True)
+class OnnxModel:
+    """An exported model open in onnxruntime.
+
+    Attributes:
+        path: its ONNX file.
+        session: the onnxruntime session.
+        metadata: its decoded ``metadata_props``.
+    """
+
+    path: str
+    session: onnxruntime.InferenceSession
+    metadata: dict
+
+    def run(self, outputs: list[str], feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+        """The named outputs for the inputs ``feed``; ModelError naming the model on failure."""
+        try:
+            return self.session.run(outputs, feed)
+        except Exception as error:  # onnxruntime's errors derive from Exception only
+            raise ModelError(f"model {self.path} failed: {_first_line(error)}") from None
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _decode_metadata(session: onnxruntime.InferenceSession, path: str) -> dict:
+    try:
+        metadata = {key: json.loads(value)
+                    for key, value in session.get_modelmeta().custom_metadata_map.items()}
+    except json.JSONDecodeError:
+        metadata = {}
+    if "kind" not in metadata:
+        raise ModelError(f"model {path} has no l2e metadata (was it written by l2e-export?)")
+    return metadata
+
+
+def open_model(path: str, kind: str, **expected) -> OnnxModel:
+    """Open the ONNX model at ``path`` and check its metadata.
+
+    Args:
+        path: an ONNX file.
+        kind: the metadata ``kind`` it must have (``nee`` or ``lte``).
+        **expected: further metadata entries it must have, e.g. ``subroutine="find_min"``.
+
+    Raises:
+        ModelError naming ``path``: missing, not a valid ONNX model, or other metadata.
+    """
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    try:
+        session = onnxruntime.InferenceSession(path, options, providers=providers())
+    except Exception as error:  # onnxruntime's errors derive from Exception only
+        raise ModelError(f"model {path} cannot be loaded: {_first_line(error)}") from None
+    metadata = _decode_metadata(session, path)
+    for key, value in {"kind": kind, **expected}.items():
+        if metadata.get(key) != value:
+            raise ModelError(f"model {path} has {key} {metadata.get(key)!r}, expected {value!r}")
+    return OnnxModel(path, session, metadata)

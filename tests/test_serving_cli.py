@@ -1,0 +1,239 @@
+"""The onnxruntime engine, the executor and ``l2e-compose`` on exact stand-in models (see
+``onnx_models``): answers, output formats, --check, and one-line errors for bad input."""
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import serving.cli
+from onnx_models import write_exact_models, write_executor
+from serving.algorithms.dijkstra import dijkstra
+from serving.algorithms.merge_sort import merge_sort
+from serving.algorithms.prim import prim
+from serving.algorithms.selection_sort import selection_sort
+from serving.cli import main
+from serving.engine import Engine
+from serving.onnx_engine import OnnxEngine
+from serving.onnx_model import providers
+from serving.oracle import OracleEngine
+
+GRAPH = {"nodes": 5, "edges": [[0, 1, 4], [1, 2, 5], [0, 2, 20], [2, 3, 1], [1, 3, 9]], "source": 0}
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    out = tmp_path_factory.mktemp("models")
+    write_exact_models(str(out))
+    write_executor(str(out), end_bias=100.0)
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def engine(models):
+    return OnnxEngine.load(models)
+
+
+def _graphs(rng, batch, num_nodes):
+    """Random undirected graphs int64 [batch, N, N]: weights 0..255 // N, about half the edges."""
+    weights = rng.integers(0, 256 // num_nodes, (batch, num_nodes, num_nodes))
+    weights = np.where(rng.random(weights.shape) < 0.5, weights, 511)
+    weights = np.minimum(weights, weights.transpose(0, 2, 1))
+    weights[:, np.arange(num_nodes), np.arange(num_nodes)] = 511
+    return weights
+
+
+def test_onnx_engine_implements_the_interface_and_runs_the_algorithms_batched(engine):
+    assert isinstance(engine, Engine)
+    oracle, rng = OracleEngine(), np.random.default_rng(0)
+    lists = rng.integers(0, 256, (64, 25))
+    np.testing.assert_array_equal(selection_sort(engine, lists), np.sort(lists, axis=1))
+    np.testing.assert_array_equal(merge_sort(engine, lists[:, :11]), np.sort(lists[:, :11], axis=1))
+    graphs, sources = _graphs(rng, 16, 12), rng.integers(0, 12, 16)
+    np.testing.assert_array_equal(dijkstra(engine, graphs, sources), dijkstra(oracle, graphs, sources))
+    np.testing.assert_array_equal(prim(engine, graphs).parent, prim(oracle, graphs).parent)
+    a, b = rng.integers(0, 64, 100), rng.integers(0, 64, 100)
+    np.testing.assert_array_equal(engine.mul(a, b), a * b)
+    a[::7] = 511
+    np.testing.assert_array_equal(engine.add(a, b * 4), oracle.add(a, b * 4))
+
+
+def test_onnx_engine_checks_its_inputs_like_the_oracle(engine):
+    with pytest.raises(ValueError, match="values must hold integers"):
+        engine.find_min(np.array([[3, 600]]), np.zeros((1, 2), bool))
+    with pytest.raises(ValueError, match="mask must leave at least one"):
+        engine.find_min(np.array([[3, 4]]), np.ones((1, 2), bool))
+    with pytest.raises(ValueError, match="a must hold integers"):
+        engine.mul(np.array([64]), np.array([1]))
+
+
+def test_cuda_is_used_when_onnxruntime_has_it(monkeypatch):
+    monkeypatch.setattr("onnxruntime.get_available_providers",
+                        lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    assert providers() == ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    monkeypatch.setattr("onnxruntime.get_available_providers", lambda: ["CPUExecutionProvider"])
+    assert providers() == ["CPUExecutionProvider"]
+
+
+def _run(capsys, *argv, stdin=None, monkeypatch=None):
+    """(exit code, stdout, stderr) of ``main(argv)``, reading ``stdin`` if given."""
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    try:
+        code = main(list(argv))
+    except SystemExit as stop:  # argparse's own usage errors
+        code = stop.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("command", ["sort", "merge-sort"])
+def test_sorts(models, capsys, command):
+    assert _run(capsys, command, "5", "3", "255", "0", "3", "--models", models) == (0, "0 3 3 5 255\n", "")
+    code, out, _ = _run(capsys, command, "7", "--models", models, "--format", "json")
+    assert code == 0 and json.loads(out) == {"output": [7]}
+
+
+def test_shortest_path_and_mst_read_json_from_a_file_or_stdin(models, capsys, monkeypatch, tmp_path):
+    path = tmp_path / "graph.json"
+    path.write_text(json.dumps({**GRAPH, "source": 3}))
+    code, out, _ = _run(capsys, "shortest-path", str(path), "--models", models, "--format", "json")
+    assert code == 0 and json.loads(out) == {"distances": [10, 6, 1, 0, None]}
+    code, out, _ = _run(capsys, "shortest-path", "--models", models, stdin=json.dumps(GRAPH), monkeypatch=monkeypatch)
+    assert code == 0 and out == "0: 0\n1: 4\n2: 9\n3: 10\n4: unreachable\n"
+    directed = {**GRAPH, "directed": True, "source": 2}
+    code, out, _ = _run(capsys, "shortest-path", "-", "--models", models, "--format", "json",
+                        stdin=json.dumps(directed), monkeypatch=monkeypatch)
+    assert json.loads(out) == {"distances": [None, None, 0, 1, None]}
+    code, out, _ = _run(capsys, "mst", str(path), "--models", models, "--format", "json")
+    assert code == 0 and json.loads(out) == {"edges": [[0, 1, 4], [1, 2, 5], [2, 3, 1]], "weight": 10}
+    code, out, _ = _run(capsys, "mst", str(path), "--models", models)
+    assert out == "0 - 1: 4\n1 - 2: 5\n2 - 3: 1\nweight: 10\n"
+
+
+def test_arithmetic(models, capsys):
+    assert _run(capsys, "add", "255", "255", "--models", models) == (0, "510\n", "")
+    code, out, _ = _run(capsys, "mul", "63", "62", "--models", models, "--format", "json")
+    assert json.loads(out) == {"result": 3906}
+
+
+def test_check_reports_agreement_and_disagreement(models, capsys, monkeypatch):
+    code, out, _ = _run(capsys, "sort", "4", "2", "--models", models, "--check")
+    assert code == 0 and out == "2 4\ncheck: agrees with the oracle\n"
+
+    class WrongOracle(OracleEngine):
+        def add(self, a, b):
+            return super().add(a, b) + 1
+
+    monkeypatch.setattr(serving.cli, "OracleEngine", WrongOracle)
+    code, out, _ = _run(capsys, "add", "1", "2", "--models", models, "--check", "--format", "json")
+    assert code == 1 and json.loads(out) == {"result": 3, "check": {"agree": False, "oracle": {"result": 4}}}
+
+
+def test_execute_runs_the_executor(models, capsys, monkeypatch):
+    """The test executor's end-of-output logit is raised so far that it answers at once."""
+    code, out, _ = _run(capsys, "execute", "print(12+34)", "--models", models, "--format", "json")
+    assert code == 0 and json.loads(out) == {"output": ""}
+    code, out, _ = _run(capsys, "execute", "-", "--models", models, stdin="a=3\nprint(a)\n", monkeypatch=monkeypatch)
+    assert code == 0 and out == "\n"
+
+
+BAD_INPUT = [
+    (["sort", "1", "x"], "values must be an integer, got 'x'"),
+    (["sort", "1", "2.5"], "values must be an integer"),
+    (["sort", "256"], "values must be between 0 and 255, got 256"),
+    (["sort", "3", "-1"], "values must be between 0 and 255, got -1"),
+    (["sort"], "values: give at least one number"),
+    (["merge-sort", ""], "values must be an integer"),
+    (["add", "1", "256"], "b must be between 0 and 255"),
+    (["mul", "64", "1"], "a must be between 0 and 63"),
+    (["mul", "1"], "the following arguments are required: B"),
+    (["execute", "print(x!)"], "program: characters outside the vocabulary: '!'"),
+    (["execute", "PRINT(1)"], "characters outside the vocabulary: 'INPRT'"),
+    (["execute", "print(1)@"], "'@' marks the end of the input"),
+    (["execute", "  "], "program: empty"),
+    (["sort", "1", "--format", "xml"], "invalid choice: 'xml'"),
+    (["divide", "1", "2"], "invalid choice: 'divide'"),
+]
+
+BAD_GRAPHS = [
+    ("", "graph: empty input"),
+    ("{\"nodes\": 3, ", "graph: malformed JSON"),
+    ("[1, 2]", "graph: expected a JSON object"),
+    ('{"nodes": 3, "edges": [[0, 3, 1]]}', "node 3 does not exist (nodes are 0..2)"),
+    ('{"nodes": 3, "edges": [[0, 1, -4]]}', "negative weight -4"),
+    ('{"nodes": 3, "edges": [[0, 1, 256]]}', "weight 256 is above 255"),
+    ('{"nodes": 3, "edges": [[0, 1]]}', "must be three integers [u, v, w]"),
+    ('{"nodes": 3, "edges": [[0, 1, 2.5]]}', "must be three integers"),
+    ('{"nodes": 0, "edges": []}', "nodes must be an integer between 1 and 1000, got 0"),
+    ('{"nodes": "3", "edges": []}', "nodes must be an integer"),
+    ('{"nodes": 3, "edges": {}}', "edges must be a list"),
+    ('{"nodes": 3, "edges": [], "source": 3}', "source must be a node, 0..2, got 3"),
+    ('{"nodes": 3, "edges": [], "sources": 1}', "unknown key 'sources'"),
+    ('{"nodes": 3, "edges": [], "directed": 1}', "directed must be true or false"),
+    ('{"nodes": 4, "edges": [[0, 1, 200], [1, 2, 200], [2, 3, 1]]}', "longer than 255"),
+]
+
+
+def _assert_one_line_error(code, out, err, expected):
+    assert code == 2 and out == ""
+    assert err.startswith("l2e-compose: error: ") and err.count("\n") == 1 and expected in err, err
+
+
+@pytest.mark.parametrize("argv, expected", BAD_INPUT)
+def test_bad_input_is_a_one_line_error(models, capsys, argv, expected):
+    _assert_one_line_error(*_run(capsys, *argv, "--models", models), expected)
+
+
+@pytest.mark.parametrize("text, expected", BAD_GRAPHS)
+@pytest.mark.parametrize("command", ["shortest-path", "mst"])
+def test_bad_graphs_are_one_line_errors(models, capsys, monkeypatch, command, text, expected):
+    if command == "mst" and "longer than" in expected:
+        expected = "weight: 401"  # a spanning tree adds no distances: long paths are fine
+        code, out, _ = _run(capsys, command, "--models", models, stdin=text, monkeypatch=monkeypatch)
+        assert code == 0 and out.endswith(f"{expected}\n")
+        return
+    _assert_one_line_error(*_run(capsys, command, "--models", models, stdin=text, monkeypatch=monkeypatch), expected)
+
+
+def test_graph_problems_outside_the_json(models, capsys, monkeypatch, tmp_path):
+    _assert_one_line_error(*_run(capsys, "mst", str(tmp_path / "none.json"), "--models", models),
+                           "graph: cannot read")
+    directed = json.dumps({**GRAPH, "directed": True})
+    _assert_one_line_error(*_run(capsys, "mst", "--models", models, stdin=directed, monkeypatch=monkeypatch),
+                           "needs an undirected graph")
+
+
+def test_missing_corrupt_and_mismatched_models_are_one_line_errors(models, capsys, tmp_path, monkeypatch):
+    _assert_one_line_error(*_run(capsys, "sort", "1", "--models", str(tmp_path / "nowhere")),
+                           "is not a directory")
+    _assert_one_line_error(*_run(capsys, "sort", "1", "--models", str(tmp_path)),
+                           f"no find_min model in {tmp_path}")
+    _assert_one_line_error(*_run(capsys, "execute", "print(1)", "--models", str(tmp_path)),
+                           "no lte-programs model")
+
+    (tmp_path / "find_min.onnx").write_bytes(b"\x08\x07garbage")  # the flat layout
+    _assert_one_line_error(*_run(capsys, "sort", "1", "--models", str(tmp_path)), "cannot be loaded")
+
+    shutil.copytree(os.path.join(models, "add"), tmp_path / "merge_step")
+    _assert_one_line_error(*_run(capsys, "merge-sort", "1", "--models", str(tmp_path)),
+                           "has subroutine 'add', expected 'merge_step'")
+
+    monkeypatch.setattr(serving.cli, "SHIPPED_MODELS", str(tmp_path / "shipped"))
+    _assert_one_line_error(*_run(capsys, "sort", "1"), "no models are shipped yet")
+
+
+def test_the_module_entry_point_prints_help_and_one_line_errors():
+    help_run = subprocess.run([sys.executable, "-m", "serving", "--help"], capture_output=True, text=True)
+    assert help_run.returncode == 0
+    for command in ("sort", "merge-sort", "shortest-path", "mst", "add", "mul", "execute"):
+        assert command in help_run.stdout
+    bad = subprocess.run([sys.executable, "-m", "serving", "shortest-path"], input="{oops",
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.startswith("l2e-compose: error: graph: malformed JSON") and bad.stderr.count("\n") == 1

@@ -1,0 +1,148 @@
+"""Throughput of the composed algorithms: the onnxruntime engine against the in-process Keras engine.
+
+    python tools/bench/compose.py --runs runs/find_min runs/merge_step runs/add
+    python tools/bench/compose.py --random            # untrained paper-size NEE models
+
+Both engines get the same weights: every run is exported (``export.pipeline``) into a temporary
+models directory for onnxruntime and loaded as ``.keras`` for Keras. Each table cell sorts B
+lists (selection sort, merge sort) or solves B graphs (Dijkstra, Prim) of N elements and reports
+instances per second. The algorithms are driven by the oracle: on every call the engine runs
+its model on the call's inputs (that is what is timed) and the loop continues with the exact
+answer, so an untrained model does the same work a trained one would. The last line is the
+start-up time of ``python -m serving sort`` (10 numbers) to its first answer.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from serving.algorithms.dijkstra import dijkstra
+from serving.algorithms.merge_sort import merge_sort
+from serving.algorithms.prim import prim
+from serving.algorithms.selection_sort import selection_sort
+from serving.onnx_engine import OnnxEngine
+from serving.oracle import OracleEngine
+
+ALGORITHMS = {
+    "selection sort": (("find_min",), lambda engine, x: selection_sort(engine, x)),
+    "merge sort": (("merge_step",), lambda engine, x: merge_sort(engine, x)),
+    "dijkstra": (("find_min", "add"), lambda engine, x: dijkstra(engine, x, np.zeros(len(x), np.int64))),
+    "prim": (("find_min",), lambda engine, x: prim(engine, x)),
+}
+
+
+class OracleDriven:
+    """An engine that runs ``timed`` on every call and answers with the oracle (see module doc)."""
+
+    def __init__(self, timed):
+        self.timed, self.oracle = timed, OracleEngine()
+
+    def __getattr__(self, subroutine):
+        def call(*args):
+            getattr(self.timed, subroutine)(*args)
+            return getattr(self.oracle, subroutine)(*args)
+        return call
+
+
+def instances(algorithm: str, rng: np.random.Generator, batch: int, size: int) -> np.ndarray:
+    """Lists int64 [batch, size], or symmetric graphs [batch, size, size] with INFINITY gaps."""
+    if "sort" in algorithm:
+        return rng.integers(0, 256, (batch, size))
+    weights = rng.integers(0, 256 // size + 1, (batch, size, size))
+    weights = np.where(rng.random(weights.shape) < 0.3, weights, 511)
+    weights = np.minimum(weights, weights.transpose(0, 2, 1))
+    ring = np.arange(size)
+    weights[:, ring, (ring + 1) % size] = weights[:, (ring + 1) % size, ring] = 1  # connected
+    weights[:, ring, ring] = 511
+    return weights
+
+
+def per_second(engine, algorithm: str, batch: int, size: int, min_seconds: float) -> float:
+    """Instances per second over repeated runs lasting at least ``min_seconds`` (after a warm-up)."""
+    run = ALGORITHMS[algorithm][1]
+    data = instances(algorithm, np.random.default_rng(size * 1000 + batch), batch, size)
+    driven = OracleDriven(engine)
+    run(driven, data)
+    count, start = 0, time.perf_counter()
+    while count == 0 or time.perf_counter() - start < min_seconds:
+        run(driven, data)
+        count += 1
+    return count * batch / (time.perf_counter() - start)
+
+
+def random_runs(root: str) -> list[str]:
+    """Untrained NEE models of the default (paper) size for find_min, merge_step and add, saved as runs."""
+    import keras
+
+    from l2e.nee.model import build_nee_model
+    from serving.engine import FORMATS
+
+    paths = []
+    for subroutine in ("find_min", "merge_step", "add"):
+        keras.utils.set_random_seed(len(paths))
+        path = os.path.join(root, "runs", subroutine)
+        os.makedirs(path)
+        build_nee_model(FORMATS[subroutine].num_bits).save(os.path.join(path, "model.keras"))
+        with open(os.path.join(path, "metrics.json"), "w") as f:
+            json.dump({"config": {"subroutine": subroutine, "untrained": True}, "final": {}}, f)
+        paths.append(path)
+    return paths
+
+
+def startup_seconds(models_dir: str) -> float:
+    """Wall time of ``python -m serving sort`` on 10 numbers, to its answer."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "serving", "sort", *map(str, range(10, 0, -1)), "--models", models_dir],
+                   check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--runs", nargs="+", metavar="RUN_DIR", help="trained NEE runs (find_min, merge_step, add)")
+    source.add_argument("--random", action="store_true", help="untrained models of the paper's size")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[25, 100], help="N (default 25 100)")
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 64], help="B (default 1 64)")
+    parser.add_argument("--min-seconds", type=float, default=1.0, help="timing per cell (default 1)")
+    parser.add_argument("--algorithms", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS))
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from export.pipeline import export_run
+    from export.run import load_run
+    from l2e.evaluation.keras_engine import KerasEngine
+
+    with tempfile.TemporaryDirectory() as root:
+        runs = args.runs or random_runs(root)
+        models_dir = os.path.join(root, "models")
+        keras_paths = {}
+        for run in runs:
+            export_run(run, models_dir, parity_rows=100)
+            keras_paths[load_run(run).config["subroutine"]] = os.path.join(run, "model.keras")
+        engines = {"onnxruntime": OnnxEngine.load(models_dir, tuple(keras_paths)),
+                   "keras": KerasEngine.load(keras_paths)}
+        print("| algorithm | N | B | onnxruntime / s | keras / s | onnxruntime : keras |")
+        print("|---|---|---|---|---|---|")
+        for algorithm in args.algorithms:
+            if not set(ALGORITHMS[algorithm][0]) <= set(keras_paths):
+                print(f"| {algorithm} | - | - | needs {', '.join(ALGORITHMS[algorithm][0])} | | |")
+                continue
+            for size in args.sizes:
+                for batch in args.batches:
+                    rates = {name: per_second(engine, algorithm, batch, size, args.min_seconds)
+                             for name, engine in engines.items()}
+                    print(f"| {algorithm} | {size} | {batch} | {rates['onnxruntime']:.1f} | {rates['keras']:.1f} "
+                          f"| {rates['onnxruntime'] / rates['keras']:.2f} |", flush=True)
+        if "find_min" in keras_paths:
+            print(f"\nCLI start-up to the first answer (sort, 10 numbers): {startup_seconds(models_dir):.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

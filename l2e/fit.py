@@ -18,7 +18,7 @@ import os
 import sys
 import time
 
-from l2e.cli import ArgumentParser, bounded_int, positive_float, run_main
+from l2e.cli import ArgumentParser, bounded_int, positive_float, program_name, run_main
 from l2e.curriculum import STRATEGIES
 from l2e.data.tasks import TASKS
 from l2e.train import nee_options
@@ -46,7 +46,7 @@ PRESETS = {
 
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(
-        prog="python -m l2e.fit",
+        prog=program_name(),
         description="Train a Learning-to-Execute LSTM: it reads a program (or a digit string) character "
         "by character and learns to write its output. Paper defaults; --preset quick for a CPU.")
     p.add_argument("--experiment", choices=EXPERIMENTS, default="memorization",
@@ -158,5 +158,10 @@ def main(argv=None) -> int:
     return 130 if metrics.get("interrupted") else 0
 
 
-if __name__ == "__main__":
+def console_main() -> None:
+    """Entry point of the console script: one-line errors, exit codes."""
     sys.exit(run_main(main))
+
+
+if __name__ == "__main__":
+    console_main()

@@ -10,7 +10,7 @@ import json
 import random
 import sys
 
-from l2e.cli import ArgumentParser, bounded_int, run_main
+from l2e.cli import ArgumentParser, bounded_int, program_name, run_main
 from l2e.curriculum import STRATEGIES, Curriculum
 from l2e.data.splits import SPLITS
 from l2e.data.tasks import draw_example, make_task
@@ -20,7 +20,7 @@ from l2e.vocab import NEWLINE
 
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
-        prog="python -m l2e.data",
+        prog=program_name(),
         description="Generate Learning-to-Execute examples and print one JSON object per line. "
         "'text' is the exact character string the model is trained on: input, '@', answer, '.'.",
     )
@@ -77,5 +77,10 @@ def main(argv=None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def console_main() -> None:
+    """Entry point of the console script: one-line errors, exit codes."""
     sys.exit(run_main(main))
+
+
+if __name__ == "__main__":
+    console_main()

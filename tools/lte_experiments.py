@@ -47,16 +47,17 @@ def run_fit(name: str, args: list[str]) -> dict:
         return json.load(f)
 
 
-def memorization(lengths, steps, seed):
+def memorization(lengths, steps, seed, schemes=tuple(SCHEMES)):
     for length in lengths:
-        for scheme, flags in SCHEMES.items():
+        for scheme in schemes:
+            flags = SCHEMES[scheme]
             run_fit(f"memorization-{scheme}-L{length}-s{seed}",
                     ["--experiment", "memorization", *flags, "--length", str(length), "--strategy", "baseline",
                      "--steps", str(steps), "--seed", str(seed)])
 
 
-def programs(length, nesting, steps, seed):
-    for strategy in STRATEGIES:
+def programs(length, nesting, steps, seed, strategies=STRATEGIES):
+    for strategy in strategies:
         run_fit(f"programs-{strategy}-L{length}N{nesting}-s{seed}",
                 ["--experiment", "programs", "--length", str(length), "--nesting", str(nesting),
                  "--strategy", strategy, "--steps", str(steps), "--seed", str(seed)])
@@ -190,17 +191,19 @@ def main():
     m.add_argument("--lengths", type=int, nargs="+", default=[5, 10, 15])
     m.add_argument("--steps", type=int, default=1500)
     m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--schemes", nargs="+", choices=list(SCHEMES), default=list(SCHEMES))
     p = sub.add_parser("programs", help="curriculum strategies at one target")
     p.add_argument("--length", type=int, default=3)
     p.add_argument("--nesting", type=int, default=2)
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--strategies", nargs="+", choices=STRATEGIES, default=list(STRATEGIES))
     sub.add_parser("report", help="only rewrite the tables and figures from finished runs")
     args = parser.parse_args()
     if args.command == "memorization":
-        memorization(args.lengths, args.steps, args.seed)
+        memorization(args.lengths, args.steps, args.seed, args.schemes)
     elif args.command == "programs":
-        programs(args.length, args.nesting, args.steps, args.seed)
+        programs(args.length, args.nesting, args.steps, args.seed, args.strategies)
     report()
 
 

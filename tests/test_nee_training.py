@@ -91,7 +91,7 @@ def test_briefly_trained_tiny_find_min_mask_network_moves_the_mask_as_the_oracle
                        warmup=30, check_every=100, validation_chunks=1, seed=2)
     experiment = NEEExperiment(config, make_strategy())
     untrained = experiment.validate()["val_mask_accuracy"]
-    for _ in range(200):
+    for _ in range(60):
         experiment.train_step()
     assert untrained < 0.5
     for size in (8, 40):  # the training size, and a length never seen: the convolution is local

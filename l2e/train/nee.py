@@ -119,7 +119,8 @@ class NEEExperiment:
                 parts["mask_loss"] = next_mask_loss(next_mask, outputs["next_mask_logits"])
             loss = tf.add_n([tf.reduce_sum(p) for p in parts.values()]) / self.settings.batch_size
         variables = self.model.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        gradients = tape.gradient(loss, variables)  # None for the mask network of arithmetic models
+        self.optimizer.apply_gradients([(g, v) for g, v in zip(gradients, variables) if g is not None])
         return {name: tf.reduce_sum(p) for name, p in parts.items()}
 
     def _distributed_step(self, batch):

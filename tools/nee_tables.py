@@ -1,0 +1,206 @@
+"""Neural Execution Engine tables: trained subroutines composed into algorithms on the test suites.
+
+    python tools/nee_tables.py --runs runs/quick [--sizes 25 50 75 100] [--write]
+
+``--runs DIR`` holds ``python -m l2e.fit`` runs named by experiment: ``nee-find-min``,
+``nee-merge``, ``nee-add`` (all 256 numbers), ``nee-mul``, and optionally ``nee-add-K<K>`` for the
+held-out addition rows. Missing runs are left out of the tables. Measured:
+
+- Table 1 analogue: selection sort (find-min), merge sort (merge step) on ``list_test_suite``
+  (60 uniform + 40 progressions per size), shortest paths (find-min + addition) and minimum
+  spanning trees (find-min) on ``graph_test_suite`` (100 graphs per family and size), with the
+  paper's per-number accuracy and the whole-output exact match (``l2e.evaluation.nee``);
+- Table 2 analogue: addition accuracy against the numbers seen in training; 12-bit
+  multiplication accuracy;
+- each run's training steps and wall time.
+
+Results go to ``DIR/nee-tables.json``; ``--write`` also puts the Markdown into the NEE section of
+docs/RESULTS.md (between ``<!-- NEE:BEGIN -->`` and ``<!-- NEE:END -->``, appended if absent).
+"""
+
+import json
+import os
+import re
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, "docs", "RESULTS.md")
+BEGIN, END = "<!-- NEE:BEGIN -->", "<!-- NEE:END -->"
+PAPER_TABLE_2 = {256: 100.0, 224: 100.0, 192: 100.0, 128: 100.0, 89: 100.0, 76: 99.00, 64: 96.53}
+PAPER_TABLE_1 = "100.00 at 25, 50, 75, 100 (shortest path 99.99 / 99.98 at 92 / 97 nodes)"
+ALGORITHMS = {"selection_sort": ("find_min",), "merge_sort": ("merge_step",), "dijkstra": ("find_min", "add"),
+              "prim": ("find_min",)}
+RUN_OF = {"find_min": "nee-find-min", "merge_step": "nee-merge", "add": "nee-add", "mul": "nee-mul"}
+
+
+def build_parser():
+    from l2e.cli import ArgumentParser, bounded_int
+
+    p = ArgumentParser(prog="python tools/nee_tables.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--runs", required=True, metavar="DIR", help="directory of the nee-* runs (see above)")
+    p.add_argument("--sizes", type=bounded_int(6, 256), nargs="+", default=[25, 50, 75, 100],
+                   help="list lengths and graph sizes to test (default 25 50 75 100)")
+    p.add_argument("--seed", type=bounded_int(0), default=0, help="seed of the test suites (default 0)")
+    p.add_argument("--write", action="store_true", help="write the tables into docs/RESULTS.md")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def read_run(directory: str) -> dict | None:
+    """The run's metrics.json if it finished (has ``final`` and a model), else None."""
+    path = os.path.join(directory, "metrics.json")
+    if not (os.path.exists(path) and os.path.exists(os.path.join(directory, "model.keras"))):
+        return None
+    with open(path) as f:
+        metrics = json.load(f)
+    return metrics if "final" in metrics else None
+
+
+def fit_command(config: dict, steps: int) -> str:
+    """The ``python -m l2e.fit`` command that trains a run of ``config`` for ``steps`` steps."""
+    holdout = f" --holdout {config['holdout']}" if config["subroutine"] == "add" and config["holdout"] != 256 else ""
+    return f"python -m l2e.fit --experiment {config['experiment']} --preset {config['preset']}{holdout} --steps {steps}"
+
+
+def evaluate_algorithms(engine, subroutines, sizes, seed, progress) -> list[dict]:
+    """Table-1 rows: per algorithm the engine can run, per family and size, the two scores."""
+    from l2e.evaluation.nee import evaluate_graphs, evaluate_lists
+    from l2e.nee.data import GRAPH_FAMILIES, graph_test_suite, list_test_suite
+
+    rows = []
+    for size in sizes:
+        for algorithm, needs in ALGORITHMS.items():
+            if not set(needs) <= set(subroutines):
+                continue
+            if algorithm.endswith("sort"):
+                suites = [("lists", list_test_suite(np.random.default_rng([seed, size]), size).values, None)]
+            else:
+                suites = [(family, *_graphs(graph_test_suite, family, size, seed, index))
+                          for index, family in enumerate(GRAPH_FAMILIES)]
+            for family, inputs, sources in suites:
+                started = time.monotonic()
+                if sources is None:
+                    scores = evaluate_lists(engine, algorithm, inputs)
+                else:
+                    scores = evaluate_graphs(engine, algorithm, inputs, sources)
+                rows.append({"algorithm": algorithm, "family": family, "size": size, **scores,
+                             "seconds": round(time.monotonic() - started, 1)})
+                progress(rows[-1])
+    return rows
+
+
+def _graphs(make_suite, family, size, seed, index):
+    suite = make_suite(np.random.default_rng([seed, size, index]), family, size)
+    return suite.weights, suite.sources
+
+
+def markdown(results: dict, command: str) -> str:
+    """The NEE section of docs/RESULTS.md."""
+    lines = [BEGIN, "## Neural Execution Engines: subroutines trained at size 8, composed into algorithms", "",
+             f"`{command}` evaluates the models of the runs below on the test suites of `l2e.nee.data` (seed "
+             f"{results['seed']}). Machine: 2 CPU cores shared with other work, no GPU.", "",
+             "### Training", "", "| subroutine | command | model | steps | wall time | held-out size-8 steps |",
+             "|---|---|---|---|---|---|"]
+    for run in results["runs"]:
+        c = run["config"]
+        lines.append(f"| {c['subroutine']} | `{fit_command(c, run['steps'])}` | {c['num_layers']}+{c['num_layers']} layers, "
+                     f"d={c['d_model']}, ff {c['ff_dim']} | {run['steps']} | {run['seconds'] / 60:.1f} min | "
+                     f"{run['val_step_accuracy'] * 100:.2f}% |")
+    table1 = results["algorithms"]
+    if table1:
+        sizes = sorted({r["size"] for r in table1})
+        lines += ["", "### Table 1 analogue: per-number accuracy / whole-output exact match (%)", "",
+                  f"Paper (per number): {PAPER_TABLE_1}. Lists: 60 uniform + 40 shuffled progressions per size; "
+                  "graphs: 100 per family and size. Minimum spanning tree: per number = the forest's total "
+                  "weight is right (the paper's count), exact = the parent array is a minimum spanning forest.", "",
+                  "| algorithm | inputs | " + " | ".join(str(s) for s in sizes) + " |",
+                  "|---|---|" + "---|" * len(sizes)]
+        keys = list(dict.fromkeys((r["algorithm"], r["family"]) for r in table1))
+        for algorithm, family in keys:
+            cells = {r["size"]: f"{r['per_number'] * 100:.2f} / {r['exact'] * 100:.0f}" for r in table1
+                     if (r["algorithm"], r["family"]) == (algorithm, family)}
+            lines.append(f"| {algorithm} | {family} | " + " | ".join(cells.get(s, "-") for s in sizes) + " |")
+    if results["addition"]:
+        lines += ["", "### Table 2 analogue: addition vs numbers seen in training (%)", "",
+                  "Pairs of 0..255 with at least one operand not seen in training (all pairs when K = 256); "
+                  "`x + INFINITY` pairs beside.", "",
+                  "| numbers seen K | pairs with an unseen operand | all 65536 pairs | with INFINITY | paper |",
+                  "|---|---|---|---|---|"]
+        for row in sorted(results["addition"], key=lambda r: -r["seen_count"]):
+            headline = row["unseen"] if row["unseen"] is not None else row["all"]
+            paper = PAPER_TABLE_2.get(row["seen_count"])
+            lines.append(f"| {row['seen_count']} | {headline * 100:.2f} | {row['all'] * 100:.2f} | "
+                         f"{row['infinity'] * 100:.2f} | {'-' if paper is None else f'{paper:.2f}'} |")
+    if results["multiplication"]:
+        m = results["multiplication"]
+        lines += ["", f"Multiplication, 12-bit products of all {m['pairs']} pairs of 6-bit factors: "
+                  f"{m['all'] * 100:.2f}% (paper: 100%)."]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_section(section: str) -> None:
+    text = open(RESULTS).read() if os.path.exists(RESULTS) else "# Results\n"
+    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
+    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    with open(RESULTS, "w") as f:
+        f.write(text if text.endswith("\n") else text + "\n")
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if not os.path.isdir(args.runs):
+        raise ValueError(f"runs: no directory {args.runs}")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from l2e.evaluation.keras_engine import KerasEngine
+    from l2e.evaluation.nee import addition_scores, multiplication_scores
+    from l2e.train.nee_traces import seen_numbers
+
+    runs, models = [], {}
+    names = sorted(os.listdir(args.runs))
+    for name in names:
+        metrics = read_run(os.path.join(args.runs, name))
+        if metrics is None or not name.startswith("nee-"):
+            continue
+        final = metrics["final"]
+        runs.append({"name": name, "config": metrics["config"], "steps": final["step"],
+                     "seconds": final["elapsed_seconds"], "val_step_accuracy": final["validation"]["val_step_accuracy"]})
+        if name in RUN_OF.values():
+            models[metrics["config"]["subroutine"]] = os.path.join(args.runs, name, "model.keras")
+    if not runs:
+        raise ValueError(f"runs: no finished nee-* run in {args.runs}")
+    engine = KerasEngine.load(models)
+
+    def progress(row):
+        if not args.no_progress:
+            print(f"{row['algorithm']} {row['family']} {row['size']}: per number {row['per_number']:.4f}, "
+                  f"exact {row['exact']:.2f} ({row['seconds']} s)", file=sys.stderr, flush=True)
+
+    addition = []
+    for run in runs:
+        if run["config"]["subroutine"] == "add":
+            path = os.path.join(args.runs, run["name"], "model.keras")
+            seen = seen_numbers(run["config"]["seed"], run["config"]["holdout"])
+            addition.append(addition_scores(KerasEngine.load({"add": path}), seen))
+    results = {"seed": args.seed, "runs": runs,
+               "algorithms": evaluate_algorithms(engine, engine.subroutines, args.sizes, args.seed, progress),
+               "addition": addition,
+               "multiplication": multiplication_scores(engine) if "mul" in models else None}
+    with open(os.path.join(args.runs, "nee-tables.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    command = "python tools/nee_tables.py --runs " + args.runs + " --sizes " + " ".join(map(str, args.sizes))
+    section = markdown(results, command)
+    if args.write:
+        write_section(section)
+    print(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, ROOT)
+    from l2e.cli import run_main
+
+    sys.exit(run_main(main))

@@ -42,7 +42,7 @@ class NEEConfig:
     """Every setting of a Neural Execution Engine run (defaults: the paper's find-min model)."""
 
     experiment: str = "nee-find-min"
-    preset: str = "paper"
+    preset: str = "paper"  # the preset the settings started from (recorded, not read)
     d_model: int = 16
     num_layers: int = 6
     ff_dim: int = 128
@@ -68,7 +68,12 @@ class NEEConfig:
 
 def add_arguments(parser) -> None:
     """The NEE flags of ``python -m l2e.fit`` (shared flags such as --steps stay in fit.py)."""
-    group = parser.add_argument_group("Neural Execution Engines (--experiment nee-*)")
+    group = parser.add_argument_group(
+        "Neural Execution Engines (--experiment nee-*)",
+        "--preset paper: 6 encoder + 6 decoder layers, d_model 16 (24 addition, 28 multiplication), ff 128, "
+        "dropout 0.1, Adam with 4000 warm-up steps, batch 64, at most 40000 steps; quick: the same with 2 + 2 "
+        "layers and no dropout, at most 12000 steps. --layers (blocks of each stack), --batch-size, "
+        "--check-every and --steps apply as well.")
     group.add_argument("--holdout", type=bounded_int(1, NUMBERS), metavar="K",
                        help="nee-add: train on sums of K of the 256 numbers only (chosen by --seed; "
                        "default 256, all)")

@@ -29,7 +29,10 @@ import numpy as np
 from serving.numbers import (
     ADDITION_FORMAT,
     COMPARISON_FORMAT,
+    END,
     MULTIPLICATION_FORMAT,
+    from_bits,
+    to_bits,
     NumberFormat,
 )
 
@@ -131,3 +134,53 @@ def check_operands(a, b, fmt: NumberFormat) -> tuple[np.ndarray, np.ndarray]:
     if b.shape != a.shape:
         raise ValueError(f"b must have the shape of a, {a.shape}, got {b.shape}")
     return a, b
+
+
+LARGEST_OUTPUT = {"find_min": END, "merge_step": END, "add": 2**9 - 1, "mul": 2**12 - 1}
+"""The largest code each subroutine may return. A 10-bit comparison output above END (possible
+only for a wrong model) is returned as END, so that a failing row ends instead of feeding an
+invalid code to the next call."""
+
+
+class LearnedEngine:
+    """What every engine of trained NEE step models shares (Keras, onnxruntime, TF Serving):
+    input checks, bit coding of the operands, decoding of the outputs. A subclass implements
+    :meth:`_predict` for its backend; the four Engine calls are defined here.
+    """
+
+    def _predict(self, subroutine: str, bits: np.ndarray, mask: np.ndarray):
+        """The model's decoded step for bits float32 [B, N, num_bits] and mask float32 [B, N]
+        (1 = excluded): (value bits 0/1 [B, num_bits], pointer int [B], next mask bool [B, N])."""
+        raise NotImplementedError
+
+    def _decoded(self, subroutine: str, values: np.ndarray, mask: np.ndarray):
+        fmt = FORMATS[subroutine]
+        value_bits, pointer, next_mask = self._predict(
+            subroutine, to_bits(values, fmt.num_bits).astype(np.float32), mask.astype(np.float32))
+        value = np.minimum(from_bits(np.asarray(value_bits).astype(np.int64)), LARGEST_OUTPUT[subroutine])
+        return value, np.asarray(pointer).astype(np.int64), np.asarray(next_mask).astype(bool)
+
+    def _step(self, subroutine: str, values, mask) -> Step:
+        values, mask = check_step_inputs(values, mask, FORMATS[subroutine])
+        return Step(*self._decoded(subroutine, values, mask))
+
+    def _arithmetic(self, subroutine: str, a, b) -> np.ndarray:
+        a, b = check_operands(a, b, FORMATS[subroutine])
+        operands = np.stack([a, b], axis=1)
+        return self._decoded(subroutine, operands, np.zeros(operands.shape, dtype=bool))[0]
+
+    def find_min(self, values, mask) -> Step:
+        """See :meth:`Engine.find_min`."""
+        return self._step("find_min", values, mask)
+
+    def merge_step(self, values, mask) -> Step:
+        """See :meth:`Engine.merge_step`."""
+        return self._step("merge_step", values, mask)
+
+    def add(self, a, b) -> np.ndarray:
+        """See :meth:`Engine.add`."""
+        return self._arithmetic("add", a, b)
+
+    def mul(self, a, b) -> np.ndarray:
+        """See :meth:`Engine.mul`."""
+        return self._arithmetic("mul", a, b)

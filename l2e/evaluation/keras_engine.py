@@ -18,20 +18,7 @@ import tensorflow as tf
 
 from l2e.nee.model import NeuralExecutionEngine, inference_model
 from l2e.validation import check_choice
-from serving.engine import (
-    ARITHMETIC_SUBROUTINES,
-    FORMATS,
-    STEP_SUBROUTINES,
-    Step,
-    check_operands,
-    check_step_inputs,
-)
-from serving.numbers import END, from_bits, to_bits
-
-LARGEST_OUTPUT = {"find_min": END, "merge_step": END, "add": 2**9 - 1, "mul": 2**12 - 1}
-"""The largest code each subroutine may return. A 10-bit comparison output above END (possible
-only for a wrong model) is returned as END, so that a failing row ends instead of feeding an
-invalid code to the next call."""
+from serving.engine import ARITHMETIC_SUBROUTINES, FORMATS, STEP_SUBROUTINES, LearnedEngine
 
 
 class CompiledStep:
@@ -66,7 +53,7 @@ class CompiledStep:
         return {name: np.concatenate([np.asarray(part[name]) for part in parts]) for name in parts[0]}
 
 
-class KerasEngine:
+class KerasEngine(LearnedEngine):
     """Implements ``serving.engine.Engine`` with trained NEE models.
 
     Args:
@@ -96,36 +83,10 @@ class KerasEngine:
     def subroutines(self) -> tuple[str, ...]:
         return tuple(self._steps)
 
-    def _run(self, name: str, bits: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, dict]:
-        """(decoded value codes int64 [B], raw outputs) of ``name``'s model."""
-        if name not in self._steps:
-            raise ValueError(f"subroutine: this engine has no {name} model")
-        outputs = self._steps[name](bits.astype(np.float32), mask.astype(np.float32))
-        value = np.minimum(from_bits((outputs["value_logits"] > 0).astype(np.int64)), LARGEST_OUTPUT[name])
-        return value, outputs
-
-    def _step(self, name: str, values, mask) -> Step:
-        values, mask = check_step_inputs(values, mask, FORMATS[name])
-        value, outputs = self._run(name, to_bits(values, FORMATS[name].num_bits), mask)
-        return Step(value, np.argmax(outputs["pointer_logits"], axis=1), outputs["next_mask_logits"] > 0)
-
-    def _arithmetic(self, name: str, a, b) -> np.ndarray:
-        a, b = check_operands(a, b, FORMATS[name])
-        bits = to_bits(np.stack([a, b], axis=1), FORMATS[name].num_bits)
-        return self._run(name, bits, np.zeros(bits.shape[:2], dtype=bool))[0]
-
-    def find_min(self, values, mask) -> Step:
-        """See ``serving.engine.Engine.find_min``."""
-        return self._step("find_min", values, mask)
-
-    def merge_step(self, values, mask) -> Step:
-        """See ``serving.engine.Engine.merge_step``."""
-        return self._step("merge_step", values, mask)
-
-    def add(self, a, b) -> np.ndarray:
-        """See ``serving.engine.Engine.add``."""
-        return self._arithmetic("add", a, b)
-
-    def mul(self, a, b) -> np.ndarray:
-        """See ``serving.engine.Engine.mul``."""
-        return self._arithmetic("mul", a, b)
+    def _predict(self, subroutine: str, bits: np.ndarray, mask: np.ndarray):
+        """See ``serving.engine.LearnedEngine._predict``: one compiled pass per chunk of rows."""
+        if subroutine not in self._steps:
+            raise ValueError(f"subroutine: this engine has no {subroutine} model")
+        outputs = self._steps[subroutine](bits, mask)
+        return (outputs["value_logits"] > 0, np.argmax(outputs["pointer_logits"], axis=1),
+                outputs["next_mask_logits"] > 0)

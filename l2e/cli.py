@@ -1,18 +1,12 @@
-"""Command-line conventions shared by every l2e entry point: one-line errors with exit code 2 for
-bad usage or bad input, bounded integer arguments, and a main wrapper."""
+"""Command-line conventions shared by every l2e entry point: one-line errors with exit code 2
+for bad usage or bad input (from ``serving.commandline``, which the runtime shares), and bounded
+numeric arguments."""
 
 import argparse
-import os
-import sys
 
-EXIT_USAGE = 2
+from serving.commandline import EXIT_USAGE, ArgumentParser, program_name, run_main
 
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse with a one-line error (``prog: error: message``) and exit code 2."""
-
-    def error(self, message):
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+__all__ = ["EXIT_USAGE", "ArgumentParser", "program_name", "run_main", "bounded_int", "positive_float"]
 
 
 def bounded_int(low: int, high: int | None = None):
@@ -41,27 +35,3 @@ def positive_float(text: str) -> float:
     if not (value > 0 and value != float("inf")):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
-
-
-def program_name() -> str:
-    """How the user started this program: ``python -m l2e.fit`` or a console script's name."""
-    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-    if spec is not None and spec.name:
-        return f"python -m {spec.name.removesuffix('.__main__')}"
-    return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "l2e"
-
-
-def run_main(main, argv=None) -> int:
-    """Run ``main(argv)``; a ValueError becomes a one-line error with exit code 2, Ctrl-C exit 130."""
-    prog = program_name()
-    try:
-        return main(argv) or 0
-    except ValueError as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # e.g. `python -m l2e.data ... | head`
-        sys.stderr.close()
-        return 0

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from serving import compose
+from serving.commandline import ArgumentParser, run_main
 from serving.engine import FORMATS
 from serving.executor import Executor
 from serving.onnx_engine import OnnxEngine
@@ -26,19 +27,11 @@ from serving.oracle import OracleEngine
 from serving.parse import Graph, parse_graph, parse_int, parse_values, read_text
 
 PROG = "l2e-compose"
-EXIT_USAGE = 2
 EXIT_DISAGREE = 1
 
 GRAPH_HELP = ('JSON file of the graph, "-" (the default) for stdin: {"nodes": N, "edges": [[u, v, w], ...], '
               '"source": 0}; nodes 0..N-1, weights 0..255, undirected unless "directed": true '
               "(shortest-path only)")
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse whose errors are one line (``prog: error: message``) with exit code 2."""
-
-    def error(self, message):
-        self.exit(EXIT_USAGE, f"{PROG}: error: {message}\n")
 
 
 @dataclass(frozen=True)
@@ -198,19 +191,13 @@ def _print(args, answer: dict) -> None:
               f"check: DISAGREES with the oracle, which gives:\n{render(args.command, check['oracle'])}")
 
 
+def _compose(argv) -> int:
+    args = build_parser().parse_args(argv)
+    answer, code = run(args)
+    _print(args, answer)
+    return code
+
+
 def main(argv=None) -> int:
     """The command line; bad input and model problems are one-line errors with exit code 2."""
-    args = build_parser().parse_args(argv)
-    try:
-        answer, code = run(args)
-        _print(args, answer)
-        return code
-    except ValueError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        sys.stderr.close()
-        return 0
+    return run_main(_compose, argv, PROG)

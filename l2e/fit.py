@@ -47,8 +47,10 @@ PRESETS = {
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(
         prog=program_name(),
-        description="Train a Learning-to-Execute LSTM: it reads a program (or a digit string) character "
-        "by character and learns to write its output. Paper defaults; --preset quick for a CPU.")
+        description="Train a model of the field with its paper's method. Learning to Execute (programs, "
+        "memorization, addition): an LSTM reads the input character by character and learns to write its "
+        "output. Neural Execution Engines (nee-*): a small transformer learns one step of a subroutine on "
+        "size-8 traces. Paper defaults; --preset quick for a CPU.")
     p.add_argument("--experiment", choices=EXPERIMENTS, default="memorization",
                    help="programs: Python programs -> printed integer; memorization: copy a digit string; "
                    "addition: two numbers -> their sum; nee-*: a Neural Execution Engine subroutine "

@@ -106,7 +106,7 @@ def draw_attention(nee_model, baseline_model, lists, path):
                 labels = [f"{v}*" if bad else str(v) for v, bad in zip(outputs, wrong)]
             ax.set_yticks(range(len(outputs)), labels, fontsize=size)
             ax.set_xlabel("input (in list order)")
-            ax.set_ylabel("output step (value output; * = wrong)" if column == 0 else "step (value found)")
+            ax.set_ylabel("output step (value output; * = wrong)" if column == 0 else "selection-sort step (sorted value)")
             ax.set_title(f"{title}\nlist of {len(values)}", fontsize=9)
             fig.colorbar(image, ax=ax, fraction=0.046)
     fig.tight_layout()

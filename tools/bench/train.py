@@ -7,7 +7,8 @@ alike:
 - l2e: :class:`l2e.train.lte.LTEExperiment` as the loop runs it: fresh program streams every
   step, the curriculum, the LSTM state carried from one minibatch to the next, the
   cross-replica clipping, and a curriculum check (validation included) every 100 steps;
-- bare: the train step that ``model.fit`` compiles, called directly (no per-call set-up of
+- bare: the train step that ``model.fit`` compiles (under the same MirroredStrategy, or with
+  ``--bare-strategy default`` under none), called directly (no per-call set-up of
   ``fit`` timed), on one constant minibatch, zero initial state, no curriculum, no carry.
 
 The ratio l2e / bare must be at least 0.9: the curriculum, streams and carry-over cost under 10%.
@@ -30,20 +31,22 @@ from l2e.train.lte import LTEConfig, LTEExperiment  # noqa: E402
 from l2e.vocab import VOCAB_SIZE  # noqa: E402
 
 
-def bare_keras(config: LTEConfig):
-    """A function running n ``fit`` steps of the same network on a constant minibatch."""
-    executor = build_lstm_executor(config.hidden_size, config.num_layers, seed=1)
-    ids = keras.Input((None,), dtype="int32")
-    states = [keras.Input((config.hidden_size,)) for _ in range(2 * config.num_layers)]
-    model = keras.Model([ids, *states], executor([ids, *states])[0])
-    model.compile(optimizer=keras.optimizers.SGD(config.learning_rate, global_clipnorm=config.clip_norm),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+def bare_keras(config: LTEConfig, strategy: tf.distribute.Strategy):
+    """A function running n ``fit`` steps of the same network on a constant minibatch, built and
+    compiled under ``strategy``."""
+    with strategy.scope():
+        executor = build_lstm_executor(config.hidden_size, config.num_layers, seed=1)
+        ids = keras.Input((None,), dtype="int32")
+        states = [keras.Input((config.hidden_size,)) for _ in range(2 * config.num_layers)]
+        model = keras.Model([ids, *states], executor([ids, *states])[0])
+        model.compile(optimizer=keras.optimizers.SGD(config.learning_rate, global_clipnorm=config.clip_norm),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     rng = np.random.default_rng(0)
     x = rng.integers(0, VOCAB_SIZE, (config.batch_size, config.unroll)).astype(np.int32)
     y = rng.integers(0, VOCAB_SIZE, (config.batch_size, config.unroll)).astype(np.int32)
     dataset = tf.data.Dataset.from_tensors(((x, *zero_state(executor, config.batch_size)), y)).repeat()
     model.fit(dataset, steps_per_epoch=1, epochs=1, verbose=0, shuffle=False)  # builds the train function
-    iterator = iter(dataset)
+    iterator = iter(strategy.experimental_distribute_dataset(dataset))
 
     def run(steps):
         # Keras's own compiled train step, called directly: no per-call set-up of fit() is timed.
@@ -76,10 +79,14 @@ def main():
     parser.add_argument("--rounds", type=int, default=4, help="alternating timed rounds (default 4)")
     parser.add_argument("--steps", type=int, default=30, help="steps per round and contender (default 30)")
     parser.add_argument("--hidden-size", type=int, default=400, help="LSTM units (default 400, the paper's)")
+    parser.add_argument("--bare-strategy", choices=("mirrored", "default"), default="mirrored",
+                        help="bare fit under the same MirroredStrategy as l2e (default: compares the "
+                        "curriculum, streams and carry alone) or under no strategy (adds the strategy's cost)")
     args = parser.parse_args()
     config = LTEConfig(task="programs", strategy="combined", length=6, nesting=3, hidden_size=args.hidden_size,
                        check_every=100)
-    contenders = {"l2e loop": l2e_loop(config), "bare keras fit": bare_keras(config)}
+    bare_strategy = tf.distribute.MirroredStrategy() if args.bare_strategy == "mirrored" else tf.distribute.get_strategy()
+    contenders = {"l2e loop": l2e_loop(config), "bare keras fit": bare_keras(config, bare_strategy)}
     for run in contenders.values():
         run(3)  # trace and warm up
     seconds = {name: 0.0 for name in contenders}
@@ -94,7 +101,7 @@ def main():
     for name, total in seconds.items():
         print(f"| {name} | {chars / total:,.0f} |")
     print(f"\nratio l2e / bare = {seconds['bare keras fit'] / seconds['l2e loop']:.3f} "
-          f"({args.rounds} rounds x {args.steps} steps each)")
+          f"({args.rounds} rounds x {args.steps} steps each; bare under the {args.bare_strategy} strategy)")
 
 
 if __name__ == "__main__":

@@ -94,6 +94,8 @@ def build_parser() -> ArgumentParser:
 
 def make_config(args):
     """(LTEConfig, step budget) from parsed arguments: the preset, then every explicit flag."""
+    if args.experiment != "programs" and args.nesting is not None:
+        raise ValueError("nesting: only the programs experiment has a nesting")
     from l2e.train.lte import LTEConfig
 
     preset = PRESETS[args.preset]
@@ -101,10 +103,7 @@ def make_config(args):
     overrides = {"hidden_size": args.hidden_size, "num_layers": args.layers, "batch_size": args.batch_size,
                  "unroll": args.unroll, "learning_rate": args.learning_rate, "check_every": args.check_every}
     settings = {**preset["settings"], **{k: v for k, v in overrides.items() if v is not None}}
-    if args.experiment == "programs" or args.nesting is None:
-        nesting = args.nesting or nesting
-    else:
-        raise ValueError("nesting: only the programs experiment has a nesting")
+    nesting = args.nesting or nesting
     config = LTEConfig(task=args.experiment, reverse=args.reverse, double=args.double, strategy=args.strategy,
                        length=args.length or length, nesting=nesting, seed=args.seed, **settings)
     return config, args.steps if args.steps is not None else preset["steps"]

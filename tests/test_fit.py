@@ -90,3 +90,14 @@ def test_two_cpu_replicas_train_like_one_at_the_same_global_batch(tmp_path):
     assert (replicas_one, replicas_two) == (1, 2)
     np.testing.assert_allclose(two, one, rtol=1e-3)
     assert one[-1] < one[0]  # and it learns
+
+
+@pytest.mark.parametrize("args", [
+    ("--experiment", "addition", "--nesting", "2"), ("--experiment", "programs", "--reverse"),
+    ("--resume",), ("--length", "0"), ("--steps", "-3"), ("--experiment", "sorting"),
+])
+def test_bad_usage_is_one_line_and_exit_2(args):
+    result = subprocess.run([sys.executable, "-m", "l2e.fit", *args], capture_output=True, text=True)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "Traceback" not in result.stderr and result.stdout == ""

@@ -6,10 +6,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
+from kill_run import kill_after_first_checkpoint
 
 TINY = ["--hidden-size", "16", "--batch-size", "4", "--unroll", "10", "--check-every", "5", "--no-progress",
         "--preset", "quick"]
@@ -53,16 +53,7 @@ def test_kill_9_then_resume_loses_nothing(tmp_path):
     assert fit(*common, "--out", straight).returncode == 0
 
     killed = str(tmp_path / "killed")
-    process = subprocess.Popen([sys.executable, "-m", "l2e.fit", *TINY, *common, "--out", killed],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    checkpoint_index = os.path.join(killed, "checkpoints", "checkpoint")
-    deadline = time.monotonic() + 120
-    while not os.path.exists(checkpoint_index) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL
+    assert kill_after_first_checkpoint([*TINY, *common], killed, settle=0.3) == -signal.SIGKILL
     assert not os.path.exists(os.path.join(killed, "model.keras"))  # it did not get to the end
 
     resumed = fit(*common, "--out", killed, "--resume")

@@ -7,10 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
+from kill_run import kill_after_first_checkpoint
 
 from l2e.nee.data import step_training_arrays, training_lists
 from l2e.train.distribute import make_strategy
@@ -48,14 +48,7 @@ def test_kill_9_then_resume_with_two_replicas_continues_exactly(tmp_path):
     assert final["step"] == 20 and final["addition"]["seen_count"] == 100
 
     killed = str(tmp_path / "killed")
-    process = subprocess.Popen([sys.executable, "-m", "l2e.fit", *TINY, *common, "--out", killed],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    checkpoint_index = os.path.join(killed, "checkpoints", "checkpoint")
-    deadline = time.monotonic() + 120
-    while not os.path.exists(checkpoint_index) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    assert kill_after_first_checkpoint([*TINY, *common], killed) == -signal.SIGKILL
     assert not os.path.exists(os.path.join(killed, "model.keras"))
 
     resumed = fit(*common, "--out", killed, "--resume")

@@ -142,10 +142,31 @@ only for a wrong model) is returned as END, so that a failing row ends instead o
 invalid code to the next call."""
 
 
-class LearnedEngine:
+class DispatchingEngine:
+    """An engine whose four calls go to two methods by kind: ``_step(name, values, mask)`` for
+    find_min and merge_step, ``_arithmetic(name, a, b)`` for add and mul."""
+
+    def find_min(self, values, mask) -> Step:
+        """See :meth:`Engine.find_min`."""
+        return self._step("find_min", values, mask)
+
+    def merge_step(self, values, mask) -> Step:
+        """See :meth:`Engine.merge_step`."""
+        return self._step("merge_step", values, mask)
+
+    def add(self, a, b) -> np.ndarray:
+        """See :meth:`Engine.add`."""
+        return self._arithmetic("add", a, b)
+
+    def mul(self, a, b) -> np.ndarray:
+        """See :meth:`Engine.mul`."""
+        return self._arithmetic("mul", a, b)
+
+
+class LearnedEngine(DispatchingEngine):
     """What every engine of trained NEE step models shares (Keras, onnxruntime, TF Serving):
     input checks, bit coding of the operands, decoding of the outputs. A subclass implements
-    :meth:`_predict` for its backend; the four Engine calls are defined here.
+    :meth:`_predict` for its backend.
     """
 
     def _predict(self, subroutine: str, bits: np.ndarray, mask: np.ndarray):
@@ -168,19 +189,3 @@ class LearnedEngine:
         a, b = check_operands(a, b, FORMATS[subroutine])
         operands = np.stack([a, b], axis=1)
         return self._decoded(subroutine, operands, np.zeros(operands.shape, dtype=bool))[0]
-
-    def find_min(self, values, mask) -> Step:
-        """See :meth:`Engine.find_min`."""
-        return self._step("find_min", values, mask)
-
-    def merge_step(self, values, mask) -> Step:
-        """See :meth:`Engine.merge_step`."""
-        return self._step("merge_step", values, mask)
-
-    def add(self, a, b) -> np.ndarray:
-        """See :meth:`Engine.add`."""
-        return self._arithmetic("add", a, b)
-
-    def mul(self, a, b) -> np.ndarray:
-        """See :meth:`Engine.mul`."""
-        return self._arithmetic("mul", a, b)

@@ -124,6 +124,43 @@ def test_masked_attention_scores_hold_the_excluded_score():
     )
 
 
+def test_scalable_softmax_multiplies_the_scores_by_the_learned_scale_times_log_kept_keys():
+    rng = np.random.default_rng(4)
+    query = rng.normal(size=(3, 2, 4)).astype("float32")
+    key_value = rng.normal(size=(3, 7, 4)).astype("float32")
+    excluded = _random_mask(rng, 3, 7)
+    plain, scaled = MaskedAttention(d_model=4), MaskedAttention(d_model=4, scalable_softmax=True)
+    plain(query, key_value, excluded)
+    scaled(query, key_value, excluded)
+    scaled.set_weights([np.float32(1.7)] + plain.get_weights())
+    _, _, plain_scores = plain(query, key_value, excluded, return_scores=True)
+    _, weights, scores = scaled(query, key_value, excluded, return_scores=True)
+    kept = np.broadcast_to(excluded[:, None, :] == 0, scores.shape)
+    factor = 1.7 * np.log((excluded == 0).sum(-1))[:, None, None]
+    expected = np.where(kept, np.asarray(plain_scores) * factor, EXCLUDED_SCORE)
+    np.testing.assert_allclose(np.asarray(scores), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(weights).sum(-1), 1.0, atol=1e-6)
+
+
+def test_scalable_softmax_keeps_the_top_weight_as_the_keys_multiply():
+    """One key scores a fixed gap above n - 1 equal keys: a plain softmax's top weight fades
+    like 1/n, the scalable softmax's (scale 1, gap 1.5) grows toward 1."""
+    def top_weight(layer, n):
+        key_value = np.zeros((1, n, 2), dtype="float32")
+        key_value[0, 0, 0] = 1.0
+        layer.build((1, 1, 2), (1, n, 2))
+        for projection in (layer.query_projection, layer.key_projection, layer.value_projection):
+            kernel = np.eye(2, dtype="float32") * math.sqrt(1.5) * 2 ** 0.25  # query . key / sqrt(2) = 1.5
+            projection.set_weights([kernel, np.zeros(2, "float32")])
+        _, weights = layer(np.array([[[1.0, 0.0]]], "float32"), key_value)
+        return float(np.asarray(weights)[0, 0, 0])
+
+    plain = [top_weight(MaskedAttention(2), n) for n in (9, 100, 1000)]
+    scaled = [top_weight(MaskedAttention(2, scalable_softmax=True), n) for n in (9, 100, 1000)]
+    assert plain[0] > plain[1] > plain[2] and plain[2] < 0.01
+    assert scaled[0] < scaled[1] < scaled[2] and scaled[1] > 0.5
+
+
 def test_masked_attention_with_every_key_excluded_is_finite_and_zero():
     rng = np.random.default_rng(3)
     query = tf.constant(rng.normal(size=(2, 3, 4)).astype("float32"))
@@ -174,13 +211,15 @@ def _layer_cases():
         (lambda: MaskUpdate(4), [excluded, _one_hot([1, 3], 5)]),
         (lambda: NeuralExecutionEngine(NUM_BITS, 8, 2, 16, 0.2, 4),
          [_random_bits(rng, 2, 5), excluded, _one_hot([0, 4], 5)]),
+        (lambda: NeuralExecutionEngine(NUM_BITS, 8, 1, 16, 0.2, 4, scalable_softmax=True),
+         [_random_bits(rng, 2, 5), excluded, _one_hot([2, 1], 5)]),
     ]
 
 
 LAYER_CASES = _layer_cases()
 LAYER_IDS = [
     "BitEmbedding", "MaskedAttention", "FeedForward", "EncoderBlock", "DecoderBlock",
-    "MaskUpdate", "NeuralExecutionEngine",
+    "MaskUpdate", "NeuralExecutionEngine", "NeuralExecutionEngine-scalable-softmax",
 ]
 
 
@@ -337,11 +376,13 @@ def test_tiny_model_overfits_a_batch_of_find_min_steps():
 # --- export -------------------------------------------------------------------------------
 
 
-def test_inference_model_converts_to_onnx_with_matching_outputs():
+@pytest.mark.parametrize("scalable_softmax", [False, True], ids=["softmax", "scalable-softmax"])
+def test_inference_model_converts_to_onnx_with_matching_outputs(scalable_softmax):
     tf2onnx = pytest.importorskip("tf2onnx")
     onnxruntime = pytest.importorskip("onnxruntime")
     keras.utils.set_random_seed(2)
-    serving = inference_model(_tiny_model())
+    serving = inference_model(build_nee_model(NUM_BITS, d_model=8, num_layers=2, ff_dim=16,
+                                              scalable_softmax=scalable_softmax))
     signature = [{
         "bits": tf.TensorSpec([None, None, NUM_BITS], tf.float32, name="bits"),
         "mask": tf.TensorSpec([None, None], tf.float32, name="mask"),

@@ -31,8 +31,17 @@ class MaskedAttention(keras.Layer):
     (and the output projection's bias as output) instead of NaN;
     ``output = (weights (key_value W_v)) W_o``.
 
+    With ``scalable_softmax`` the scores are also multiplied by ``s * log(n)``, n the number of
+    kept keys of the row and s a learned scalar (Scalable-Softmax, Nakanishi 2025). A plain
+    softmax spreads its weight thinner as n grows: a model trained with 9 candidates that must
+    single out the smallest of 100 close numbers sees its top weight fade and its pointer and
+    value drift to a neighbour. Scaling by log n keeps the top weight of a fixed score gap from
+    fading with n, which is what a size-8 model needs to run at size 100.
+
     Args:
         d_model: width of the projections and of the output.
+        scalable_softmax: scale the scores by ``s * log(kept keys)`` (default False: the
+            paper's attention).
 
     Call arguments:
         query: float tensor [B, Tq, d_query].
@@ -46,9 +55,10 @@ class MaskedAttention(keras.Layer):
         excluded keys hold ``EXCLUDED_SCORE``.
     """
 
-    def __init__(self, d_model, **kwargs):
+    def __init__(self, d_model, scalable_softmax=False, **kwargs):
         super().__init__(**kwargs)
         self.d_model = d_model
+        self.scalable_softmax = scalable_softmax
         self.query_projection = keras.layers.Dense(d_model, name="query")
         self.key_projection = keras.layers.Dense(d_model, name="key")
         self.value_projection = keras.layers.Dense(d_model, name="value")
@@ -59,6 +69,8 @@ class MaskedAttention(keras.Layer):
         self.key_projection.build(key_value_shape)
         self.value_projection.build(key_value_shape)
         self.output_projection.build((*query_shape[:-1], self.d_model))
+        if self.scalable_softmax:
+            self.length_scale = self.add_weight(shape=(), initializer="ones", name="length_scale")
 
     def call(self, query, key_value, excluded=None, return_scores=False):
         queries = self.query_projection(query)
@@ -68,9 +80,12 @@ class MaskedAttention(keras.Layer):
         if excluded is None:
             kept_keys = ops.ones_like(scores)
         else:
-            excluded_keys = ops.expand_dims(ops.greater(excluded, 0.5), axis=1)
-            scores = ops.where(excluded_keys, EXCLUDED_SCORE, scores)
-            kept_keys = ops.cast(ops.logical_not(excluded_keys), scores.dtype)
+            kept_keys = ops.cast(ops.expand_dims(ops.less_equal(excluded, 0.5), axis=1), scores.dtype)
+        if self.scalable_softmax:
+            kept_count = ops.maximum(ops.sum(kept_keys, axis=-1, keepdims=True), 1.0)
+            scores = scores * (self.length_scale * ops.log(kept_count))
+        if excluded is not None:
+            scores = ops.where(kept_keys > 0.5, scores, EXCLUDED_SCORE)
         weights = _softmax_over_kept(scores, kept_keys)
         output = self.output_projection(ops.matmul(weights, values))
         if return_scores:
@@ -78,4 +93,4 @@ class MaskedAttention(keras.Layer):
         return output, weights
 
     def get_config(self):
-        return {**super().get_config(), "d_model": self.d_model}
+        return {**super().get_config(), "d_model": self.d_model, "scalable_softmax": self.scalable_softmax}

@@ -51,11 +51,12 @@ class FeedForward(keras.Layer):
 class _PostNormBlock(keras.Layer):
     """What both blocks share: hyperparameters, dropout and the residual add-and-normalize."""
 
-    def __init__(self, d_model, ff_dim=128, dropout=0.1, **kwargs):
+    def __init__(self, d_model, ff_dim=128, dropout=0.1, scalable_softmax=False, **kwargs):
         super().__init__(**kwargs)
         self.d_model = d_model
         self.ff_dim = ff_dim
         self.dropout_rate = dropout
+        self.scalable_softmax = scalable_softmax
         self.dropout = keras.layers.Dropout(dropout)
         self.feed_forward = FeedForward(d_model, ff_dim, name="feed_forward")
 
@@ -69,6 +70,7 @@ class _PostNormBlock(keras.Layer):
             "d_model": self.d_model,
             "ff_dim": self.ff_dim,
             "dropout": self.dropout_rate,
+            "scalable_softmax": self.scalable_softmax,
         }
 
 
@@ -80,6 +82,7 @@ class EncoderBlock(_PostNormBlock):
         d_model: width of the sequence; the input must already have this width.
         ff_dim: hidden width of the feed-forward network.
         dropout: dropout rate on each sublayer's output.
+        scalable_softmax: length-scaled attention scores (see ``MaskedAttention``).
 
     Call arguments:
         inputs: float tensor [B, N, d_model].
@@ -89,9 +92,9 @@ class EncoderBlock(_PostNormBlock):
         float tensor [B, N, d_model].
     """
 
-    def __init__(self, d_model, ff_dim=128, dropout=0.1, **kwargs):
-        super().__init__(d_model, ff_dim, dropout, **kwargs)
-        self.self_attention = MaskedAttention(d_model, name="self_attention")
+    def __init__(self, d_model, ff_dim=128, dropout=0.1, scalable_softmax=False, **kwargs):
+        super().__init__(d_model, ff_dim, dropout, scalable_softmax, **kwargs)
+        self.self_attention = MaskedAttention(d_model, scalable_softmax, name="self_attention")
         self.attention_norm = keras.layers.LayerNormalization(name="attention_norm")
         self.feed_forward_norm = keras.layers.LayerNormalization(name="feed_forward_norm")
 
@@ -120,6 +123,7 @@ class DecoderBlock(_PostNormBlock):
         d_model: width of the decoder sequence and of the encoder output.
         ff_dim: hidden width of the feed-forward network.
         dropout: dropout rate on each sublayer's output.
+        scalable_softmax: length-scaled attention scores (see ``MaskedAttention``).
 
     Call arguments:
         inputs: float tensor [B, T, d_model] (T = 1 in the NEE).
@@ -132,11 +136,11 @@ class DecoderBlock(_PostNormBlock):
         (the last block's scores are the NEE's pointer logits).
     """
 
-    def __init__(self, d_model, ff_dim=128, dropout=0.1, **kwargs):
-        super().__init__(d_model, ff_dim, dropout, **kwargs)
+    def __init__(self, d_model, ff_dim=128, dropout=0.1, scalable_softmax=False, **kwargs):
+        super().__init__(d_model, ff_dim, dropout, scalable_softmax, **kwargs)
         self.self_attention = MaskedAttention(d_model, name="self_attention")
         self.self_attention_norm = keras.layers.LayerNormalization(name="self_attention_norm")
-        self.cross_attention = MaskedAttention(d_model, name="cross_attention")
+        self.cross_attention = MaskedAttention(d_model, scalable_softmax, name="cross_attention")
         self.cross_attention_norm = keras.layers.LayerNormalization(name="cross_attention_norm")
         self.feed_forward_norm = keras.layers.LayerNormalization(name="feed_forward_norm")
 

@@ -56,6 +56,8 @@ class NeuralExecutionEngine(keras.Layer):
         ff_dim: hidden width of the feed-forward networks.
         dropout: dropout rate in the transformer blocks.
         mask_filters: convolution channels of the mask-update network.
+        scalable_softmax: scale every masked attention's scores by ``s * log(kept keys)``
+            (``MaskedAttention``; default False, the paper's attention).
 
     Call arguments:
         bits: float tensor [B, N, num_bits], 0/1.
@@ -70,7 +72,7 @@ class NeuralExecutionEngine(keras.Layer):
 
     def __init__(
         self, num_bits, d_model=16, num_layers=6, ff_dim=128, dropout=0.1, mask_filters=16,
-        **kwargs,
+        scalable_softmax=False, **kwargs,
     ):
         super().__init__(**kwargs)
         if num_layers < 1:
@@ -81,13 +83,14 @@ class NeuralExecutionEngine(keras.Layer):
         self.ff_dim = ff_dim
         self.dropout_rate = dropout
         self.mask_filters = mask_filters
+        self.scalable_softmax = scalable_softmax
         self.embedding = BitEmbedding(d_model, name="embedding")
         self.encoder_blocks = [
-            EncoderBlock(d_model, ff_dim, dropout, name=f"encoder_{index}")
+            EncoderBlock(d_model, ff_dim, dropout, scalable_softmax, name=f"encoder_{index}")
             for index in range(num_layers)
         ]
         self.decoder_blocks = [
-            DecoderBlock(d_model, ff_dim, dropout, name=f"decoder_{index}")
+            DecoderBlock(d_model, ff_dim, dropout, scalable_softmax, name=f"decoder_{index}")
             for index in range(num_layers)
         ]
         self.value_head = keras.layers.Dense(num_bits, name="value_head")
@@ -129,12 +132,13 @@ class NeuralExecutionEngine(keras.Layer):
             "ff_dim": self.ff_dim,
             "dropout": self.dropout_rate,
             "mask_filters": self.mask_filters,
+            "scalable_softmax": self.scalable_softmax,
         }
 
 
 def build_nee_model(
-    num_bits, d_model=16, num_layers=6, ff_dim=128, dropout=0.1, mask_filters=16, *,
-    teacher_forcing=True, name="nee",
+    num_bits, d_model=16, num_layers=6, ff_dim=128, dropout=0.1, mask_filters=16,
+    scalable_softmax=False, *, teacher_forcing=True, name="nee",
 ):
     """Builds an NEE step model with dynamic N (defaults: the original code's sort model).
 
@@ -146,7 +150,7 @@ def build_nee_model(
     ``inference_model(model)``.
     """
     engine = NeuralExecutionEngine(
-        num_bits, d_model, num_layers, ff_dim, dropout, mask_filters, name="engine"
+        num_bits, d_model, num_layers, ff_dim, dropout, mask_filters, scalable_softmax, name="engine"
     )
     return _wrap_engine(engine, teacher_forcing, name)
 

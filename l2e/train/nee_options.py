@@ -48,6 +48,7 @@ class NEEConfig:
     ff_dim: int = 128
     dropout: float = 0.1
     mask_filters: int = 16
+    scalable_softmax: bool = False
     batch_size: int = 64
     warmup: int = 4000
     holdout: int = NUMBERS
@@ -63,7 +64,8 @@ class NEEConfig:
     @property
     def name(self) -> str:
         held = f"-K{self.holdout}" if self.subroutine == "add" else ""
-        return f"{self.experiment}{held}-d{self.d_model}-L{self.num_layers}"
+        scaled = "-ssmax" if self.scalable_softmax else ""
+        return f"{self.experiment}{held}-d{self.d_model}-L{self.num_layers}{scaled}"
 
 
 def add_arguments(parser) -> None:
@@ -83,6 +85,10 @@ def add_arguments(parser) -> None:
     group.add_argument("--dropout", type=float, help="dropout rate in [0, 1) (paper 0.1)")
     group.add_argument("--warmup", type=bounded_int(1), help="warm-up steps of the learning-rate schedule "
                        "(paper 4000)")
+    group.add_argument("--scalable-softmax", action="store_true", default=None,
+                       help="multiply every attention score by s * log(number of unmasked keys), s learned "
+                       "(Scalable-Softmax), so that the attention of a model trained on 8 numbers stays sharp "
+                       "on hundreds (default: the paper's plain softmax)")
     group.add_argument("--patience", type=bounded_int(0),
                        help="stop once this many checks in a row are perfect on held-out size-8 steps "
                        "(0: run the whole --steps budget; default 5)")
@@ -111,7 +117,8 @@ def config_from_args(args) -> tuple[NEEConfig, int]:
     preset = PRESETS[args.preset]
     overrides = {"num_layers": args.layers, "ff_dim": args.ff_dim, "dropout": args.dropout,
                  "warmup": args.warmup, "check_every": args.check_every, "batch_size": args.batch_size,
-                 "patience": args.patience, "holdout": args.holdout}
+                 "patience": args.patience, "holdout": args.holdout,
+                 "scalable_softmax": args.scalable_softmax}
     settings = {**preset["settings"], "d_model": preset["width"][SUBROUTINES[args.experiment]]}
     settings.update({k: v for k, v in overrides.items() if v is not None})
     if args.d_model is not None:
@@ -122,7 +129,7 @@ def config_from_args(args) -> tuple[NEEConfig, int]:
 
 def reject_nee_flags(args) -> None:
     """ValueError when an NEE flag is given to a Learning-to-Execute experiment."""
-    for flag in ("holdout", "d_model", "ff_dim", "dropout", "warmup", "patience"):
+    for flag in ("holdout", "d_model", "ff_dim", "dropout", "warmup", "patience", "scalable_softmax"):
         if getattr(args, flag) is not None:
             raise ValueError(f"{flag.replace('_', '-')}: applies to the nee-* experiments only")
 

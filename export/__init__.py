@@ -4,7 +4,7 @@
 run's model named NAME, a new version V (one above the highest there):
 
     MODELS_DIR/models.config              TF Serving ModelServerConfig listing every model
-    MODELS_DIR/NAME/V/saved_model.pb      SavedModel, signature ``serving_default``
+    MODELS_DIR/NAME/V/saved_model.pb      SavedModel: signatures ``serving_default`` and ``l2e_metadata``
     MODELS_DIR/NAME/V/variables/
     MODELS_DIR/NAME/V/model.onnx          the same step as ONNX (opset 17), metadata_props set
     MODELS_DIR/NAME/V/metadata.json       the same metadata as JSON
@@ -14,4 +14,10 @@ appears. Modules: ``run`` (reading a run directory, the metadata), ``signatures`
 step functions), ``savedmodel`` (TF Serving layout and config), ``to_onnx`` (conversion),
 ``parity`` (the agreement check), ``pipeline`` (one export, start to end), ``__main__`` (the
 command line).
+
+The model server that speaks TF Serving's REST API over such a directory (``python -m
+export.model_server``, for machines without ``tensorflow_model_server``): ``model_config``
+(reading ``models.config``), ``servables`` (loaded versions, version policy, polling),
+``json_tensors`` (the JSON predict format), ``rest_server`` (the API over HTTP),
+``model_server`` (the command line).
 """

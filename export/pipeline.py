@@ -38,7 +38,7 @@ def export_run(run_dir: str, models_dir: str, name: str | None = None, base_path
     shutil.rmtree(staging, ignore_errors=True)
     try:
         step = step_function(run)
-        write_savedmodel(run.model, step, staging)
+        write_savedmodel(run.model, step, info, staging)
         with open(os.path.join(staging, ONNX_FILE), "wb") as f:
             f.write(to_onnx(step, info).SerializeToString())
         with open(os.path.join(staging, METADATA_FILE), "w") as f:

@@ -8,7 +8,8 @@ import os
 
 import keras
 
-from export.signatures import StepFunction
+from export.signatures import StepFunction, metadata_lookup
+from serving.model import METADATA_SIGNATURE
 
 SIGNATURE = "serving_default"
 CONFIG_FILE = "models.config"
@@ -27,15 +28,19 @@ def next_version(model_root: str) -> int:
     return max(versions(model_root), default=0) + 1
 
 
-def write_savedmodel(model: keras.Model, step: StepFunction, path: str) -> None:
-    """Write ``step`` as the ``serving_default`` signature of a SavedModel at ``path``.
+def write_savedmodel(model: keras.Model | None, step: StepFunction, metadata: dict, path: str) -> None:
+    """Write ``step`` as the ``serving_default`` signature of a SavedModel at ``path``, and
+    ``metadata`` as its ``l2e_metadata`` signature (``export.signatures.metadata_lookup``).
 
     The signature's inputs are named by ``step.input_signature``; its outputs by the keys of
-    the dict ``step.function`` returns.
+    the dict ``step.function`` returns. ``model`` holds the variables ``step`` uses (None for
+    a step without variables).
     """
     archive = keras.export.ExportArchive()
-    archive.track(model)
+    if model is not None:
+        archive.track(model)
     archive.add_endpoint(SIGNATURE, step.function)
+    archive.add_endpoint(METADATA_SIGNATURE, metadata_lookup(metadata).function)
     archive.write_out(path, verbose=False)
 
 

@@ -12,8 +12,14 @@ LSTM executor step (dynamic B and T; L layers of H units):
 
     inputs   ids int32 [B, T], h0, c0, ..., h{L-1}, c{L-1} float32 [B, H]
     outputs  logits float32 [B, T, V], next_h0, next_c0, ... float32 [B, H]
+
+Metadata lookup (the SavedModel's ``l2e_metadata`` signature, see ``serving.model``):
+
+    inputs   keys string [K]
+    outputs  values string [K], the JSON of each key's metadata value, ``null`` if absent
 """
 
+import json
 from dataclasses import dataclass
 
 import tensorflow as tf
@@ -76,6 +82,22 @@ def lstm_step(model) -> StepFunction:
         return {"logits": logits, **{f"next_{name}": tensor for name, tensor in zip(state_names, next_state)}}
 
     return StepFunction(step, signature)
+
+
+def metadata_lookup(metadata: dict) -> StepFunction:
+    """The ``l2e_metadata`` function: metadata keys -> the JSON of their values (``null`` if absent)."""
+    keys = list(metadata)
+    texts = [json.dumps(metadata[key]) for key in keys] + ["null"]
+    signature = [tf.TensorSpec([None], tf.string, name="keys")]
+
+    @tf.function(input_signature=signature)
+    def lookup(asked):
+        matches = tf.equal(asked[:, None], tf.constant(keys, tf.string)[None, :])  # [K, len(keys)]
+        found = tf.argmax(tf.cast(matches, tf.int32), axis=1, output_type=tf.int32)
+        index = tf.where(tf.reduce_any(matches, axis=1), found, len(keys))
+        return {"values": tf.gather(tf.constant(texts, tf.string), index)}
+
+    return StepFunction(lookup, signature)
 
 
 def step_function(run: TrainedRun) -> StepFunction:

@@ -6,9 +6,11 @@
     l2e-compose mst graph.json
     l2e-compose add 100 55
     l2e-compose execute 'print(12+34)' --executor lte-addition
+    l2e-compose sort 5 3 9 1 --engine tfserving --url http://localhost:8501
 
-Only numpy and onnxruntime run here (no TensorFlow). Errors are one line on stderr with exit
-code 2; ``--check`` exits 1 when the models and the exact oracle disagree.
+Only numpy and onnxruntime run here (no TensorFlow); ``--engine tfserving`` sends the same
+model calls to a TF Serving model server instead (``serving.tfserving``). Errors are one line on
+stderr with exit code 2; ``--check`` exits 1 when the models and the exact oracle disagree.
 """
 
 import argparse
@@ -21,10 +23,12 @@ from serving import compose
 from serving.commandline import ArgumentParser, run_main
 from serving.engine import FORMATS
 from serving.executor import Executor
+from serving.model import ModelError
 from serving.onnx_engine import OnnxEngine
-from serving.onnx_model import SHIPPED_MODELS, ModelError, model_names
+from serving.onnx_model import SHIPPED_MODELS, model_names
 from serving.oracle import OracleEngine
 from serving.parse import Graph, parse_graph, parse_int, parse_values, read_text
+from serving.tfserving import DEFAULT_URL, TFServingClient, TFServingEngine
 
 PROG = "l2e-compose"
 EXIT_DISAGREE = 1
@@ -92,6 +96,13 @@ def build_parser() -> ArgumentParser:
                         help="models directory, as written by l2e-export (DIR/NAME/VERSION/model.onnx, newest "
                         "version) or flat (DIR/NAME.onnx); NEE models are named by subroutine: find_min, "
                         "merge_step, add, mul (default: the models shipped in serving/models/)")
+    common.add_argument("--engine", choices=("onnxruntime", "tfserving"), default="onnxruntime",
+                        help="what runs the models: onnxruntime on the --models directory (default), or the "
+                        "TF Serving model server at --url, which holds them under the same names (the latest "
+                        "version answers; one request per model call, the whole batch in it)")
+    common.add_argument("--url", metavar="URL",
+                        help=f"the model server of --engine tfserving: http://HOST:8501 (REST) or grpc://HOST:8500 "
+                        f"(gRPC; needs the tensorflow-serving-api package) (default {DEFAULT_URL})")
     common.add_argument("--format", choices=("text", "json"), default="text",
                         help='text (default) or one JSON object: {"output": [...]} for sorts, {"distances": '
                         '[...]} (null = unreachable) for shortest-path, {"edges": [[u, v, w], ...], "weight": W} '
@@ -103,7 +114,8 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog=PROG,
         description="Run algorithms composed from neural subroutines (Neural Execution Engines) and programs "
-        "through a Learning-to-Execute LSTM, on onnxruntime (CUDA when available, else the CPU).",
+        "through a Learning-to-Execute LSTM, on onnxruntime (CUDA when available, else the CPU) or against a TF "
+        "Serving model server (--engine tfserving --url URL).",
         epilog="Errors (bad input, missing or corrupt models) are one line on stderr with exit code 2. "
         "See `%(prog)s COMMAND --help`.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -145,6 +157,18 @@ def models_dir(args) -> str:
     return SHIPPED_MODELS
 
 
+def _served(args) -> TFServingClient | None:
+    """The model server client of ``--engine tfserving`` (None for onnxruntime); ValueError for
+    flags of the other engine."""
+    if args.engine == "onnxruntime":
+        if args.url is not None:
+            raise ValueError("--url is for --engine tfserving (onnxruntime reads --models)")
+        return None
+    if args.models is not None:
+        raise ValueError("--models is for --engine onnxruntime (the model server reads its own models.config)")
+    return TFServingClient(args.url or DEFAULT_URL)
+
+
 def render(command: str, answer: dict) -> str:
     """The text form of a command's JSON answer."""
     if command in ("sort", "merge-sort"):
@@ -160,13 +184,16 @@ def render(command: str, answer: dict) -> str:
 
 def run(args) -> tuple[dict, int]:
     """(JSON answer, exit code) of the parsed command line."""
+    server = _served(args)
     if args.command == "execute":
         program = sys.stdin.read() if args.program == "-" else args.program
-        executor = Executor.load(models_dir(args), args.executor)
+        executor = (Executor(server.open_model(args.executor, "lte")) if server else
+                    Executor.load(models_dir(args), args.executor))
         return {"output": executor.execute([program])[0]}, 0
     composition = COMPOSITIONS[args.command]
     instance = composition.read(args)
-    engine = OnnxEngine.load(models_dir(args), composition.subroutines)
+    engine = (TFServingEngine.open(server.open_model, composition.subroutines) if server else
+              OnnxEngine.load(models_dir(args), composition.subroutines))
     try:
         answer = composition.compute(engine, instance)
     except ModelError:

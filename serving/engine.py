@@ -21,11 +21,13 @@ Arithmetic subroutines (``add``, ``mul``) map two int64 operand vectors [M] to r
 Numbers are codes of ``serving.numbers``: each subroutine's ``NumberFormat`` is in ``FORMATS``.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from serving.model import Model
 from serving.numbers import (
     ADDITION_FORMAT,
     COMPARISON_FORMAT,
@@ -189,3 +191,38 @@ class LearnedEngine(DispatchingEngine):
         a, b = check_operands(a, b, FORMATS[subroutine])
         operands = np.stack([a, b], axis=1)
         return self._decoded(subroutine, operands, np.zeros(operands.shape, dtype=bool))[0]
+
+
+STEP_OUTPUTS = ["value_bits", "pointer", "next_mask"]
+"""The decoded outputs of an exported NEE step model that an engine reads (``export.signatures``)."""
+
+
+class StepModelEngine(LearnedEngine):
+    """Executes subroutine calls with exported NEE step models, one ``Model.run`` of the
+    subroutine's model per call over the whole batch, whichever runtime holds the models
+    (onnxruntime: ``serving.onnx_engine``; TF Serving: ``serving.tfserving``).
+
+    Args:
+        models: subroutine name -> its open model; a call of a subroutine without a model
+            raises ValueError.
+    """
+
+    def __init__(self, models: dict[str, Model]):
+        self.models = models
+
+    @classmethod
+    def open(cls, open_model: Callable[..., Model], subroutines=STEP_SUBROUTINES + ARITHMETIC_SUBROUTINES):
+        """The engine with the models of ``subroutines``: ``open_model(name, kind, **expected)``
+        opens each by its subroutine's name and checks that it is that subroutine's NEE model
+        with its number format's width (ModelError otherwise)."""
+        return cls({name: open_model(name, "nee", subroutine=name, num_bits=FORMATS[name].num_bits)
+                    for name in subroutines})
+
+    def _model(self, subroutine: str) -> Model:
+        if subroutine not in self.models:
+            raise ValueError(f"models: no {subroutine} model is loaded")
+        return self.models[subroutine]
+
+    def _predict(self, subroutine: str, bits: np.ndarray, mask: np.ndarray):
+        """See :meth:`LearnedEngine._predict`: one ``run`` of the subroutine's model."""
+        return self._model(subroutine).run(STEP_OUTPUTS, {"bits": bits, "mask": mask})

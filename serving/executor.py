@@ -1,4 +1,4 @@
-"""The Learning-to-Execute LSTM executor on onnxruntime: greedy decoding after a primer.
+"""The Learning-to-Execute LSTM executor (on onnxruntime or TF Serving): greedy decoding after a primer.
 
 The executor was trained on streams of concatenated examples, its state carried from one to
 the next, so it never learned to start from a zero state. Like the training evaluation
@@ -12,7 +12,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from serving.onnx_model import OnnxModel, find_model, open_model
+from serving.model import Model
+from serving.onnx_model import open_named
 
 MAX_ANSWER_CHARS = 64
 """Characters the executor may write before its ``.``; a longer answer is an error."""
@@ -22,11 +23,12 @@ class Executor:
     """Runs programs through an exported LSTM executor step model (``export.signatures``).
 
     Args:
-        model: an open model of kind ``lte`` whose metadata holds ``vocab``, ``newline``,
+        model: an open model of kind ``lte`` (an ONNX model, or one a model server holds: see
+            ``serving.model.Model``) whose metadata holds ``vocab``, ``newline``,
             ``end_of_input``, ``end_of_output``, ``primer``, ``num_layers``, ``hidden_size``.
     """
 
-    def __init__(self, model: OnnxModel):
+    def __init__(self, model: Model):
         self.model = model
         meta = model.metadata
         self.vocab = meta["vocab"]
@@ -39,8 +41,8 @@ class Executor:
 
     @classmethod
     def load(cls, models_dir: str, name: str) -> "Executor":
-        """The executor model ``name`` (e.g. ``lte-programs``) from ``models_dir``."""
-        return cls(open_model(find_model(models_dir, name), "lte"))
+        """The executor model ``name`` (e.g. ``lte-programs``) from ``models_dir`` (ONNX)."""
+        return cls(open_named(models_dir, name, "lte"))
 
     def encode(self, text: str) -> np.ndarray:
         """Character ids int32 [len(text)]; ValueError naming characters outside the vocabulary."""

@@ -17,14 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 import onnxruntime
 
+from serving.model import ModelError, check_metadata, first_line
+
 SHIPPED_MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models")
 """The models shipped with the package (the default models directory)."""
 
 ONNX_FILE = "model.onnx"
-
-
-class ModelError(ValueError):
-    """A model that is missing, cannot be loaded, has other metadata, or fails to run."""
 
 
 def providers() -> list[str]:
@@ -87,23 +85,14 @@ class OnnxModel:
         try:
             return self.session.run(outputs, feed)
         except Exception as error:  # onnxruntime's errors derive from Exception only
-            raise ModelError(f"model {self.path} failed: {_first_line(error)}") from None
+            raise ModelError(f"model {self.path} failed: {first_line(error)}") from None
 
 
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
-def _decode_metadata(session: onnxruntime.InferenceSession, path: str) -> dict:
+def _decode_metadata(session: onnxruntime.InferenceSession) -> dict:
     try:
-        metadata = {key: json.loads(value)
-                    for key, value in session.get_modelmeta().custom_metadata_map.items()}
+        return {key: json.loads(value) for key, value in session.get_modelmeta().custom_metadata_map.items()}
     except json.JSONDecodeError:
-        metadata = {}
-    if "kind" not in metadata:
-        raise ModelError(f"model {path} has no l2e metadata (was it written by l2e-export?)")
-    return metadata
+        return {}
 
 
 def open_model(path: str, kind: str, **expected) -> OnnxModel:
@@ -122,9 +111,12 @@ def open_model(path: str, kind: str, **expected) -> OnnxModel:
     try:
         session = onnxruntime.InferenceSession(path, options, providers=providers())
     except Exception as error:  # onnxruntime's errors derive from Exception only
-        raise ModelError(f"model {path} cannot be loaded: {_first_line(error)}") from None
-    metadata = _decode_metadata(session, path)
-    for key, value in {"kind": kind, **expected}.items():
-        if metadata.get(key) != value:
-            raise ModelError(f"model {path} has {key} {metadata.get(key)!r}, expected {value!r}")
+        raise ModelError(f"model {path} cannot be loaded: {first_line(error)}") from None
+    metadata = _decode_metadata(session)
+    check_metadata(path, metadata, kind, **expected)
     return OnnxModel(path, session, metadata)
+
+
+def open_named(models_dir: str, name: str, kind: str, **expected) -> OnnxModel:
+    """Model ``name`` of ``models_dir`` (``find_model``), opened and checked (``open_model``)."""
+    return open_model(find_model(models_dir, name), kind, **expected)

@@ -73,7 +73,8 @@ def test_nee_export_writes_savedmodel_onnx_and_metadata(models_dir):
     version = models_dir / "find_min" / "1"
     assert {"saved_model.pb", "variables", "model.onnx", "metadata.json"} <= set(os.listdir(version))
 
-    signature = tf.saved_model.load(str(version)).signatures["serving_default"]
+    signatures = tf.saved_model.load(str(version)).signatures
+    signature = signatures["serving_default"]
     assert set(signature.structured_input_signature[1]) == {"bits", "mask"}
     assert set(signature.structured_outputs) == {"value_logits", "value_bits", "pointer_logits", "pointer",
                                                  "next_mask_logits", "next_mask"}
@@ -91,6 +92,10 @@ def test_nee_export_writes_savedmodel_onnx_and_metadata(models_dir):
     assert info["kind"] == "nee" and info["subroutine"] == "find_min" and info["num_bits"] == 10
     assert info["tokens"] == {"INFINITY": 511, "END": 512}
     assert info["training"]["learning_rate"] == 0.001 and info["accuracy"] == FINAL
+
+    asked = ["subroutine", "tokens", "accuracy", "absent"]  # the metadata a model server hands out
+    values = signatures["l2e_metadata"](keys=tf.constant(asked))["values"].numpy()
+    assert [json.loads(value) for value in values] == [info["subroutine"], info["tokens"], FINAL, None]
 
 
 def test_a_new_export_adds_a_version_and_leaves_the_older_untouched(models_dir, lstm_run, capsys):

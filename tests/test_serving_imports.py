@@ -11,6 +11,7 @@ SCRIPT = """
 import sys
 import serving, serving.cli, serving.compose, serving.executor, serving.onnx_engine, serving.onnx_model
 import serving.parse, serving.oracle, serving.algorithms.dijkstra, serving.algorithms.prim
+import serving.model, serving.tfserving, serving.tfserving_grpc
 from serving.cli import main
 assert main(["sort", "9", "4", "7", "--models", sys.argv[1]]) == 0
 loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("tensorflow", "keras", "l2e", "export"))

@@ -76,15 +76,15 @@ def per_second(engine, algorithm: str, batch: int, size: int, min_seconds: float
     return count * batch / (time.perf_counter() - start)
 
 
-def random_runs(root: str) -> list[str]:
-    """Untrained NEE models of the default (paper) size for find_min, merge_step and add, saved as runs."""
+def random_runs(root: str, subroutines=("find_min", "merge_step", "add")) -> list[str]:
+    """Untrained NEE models of the default (paper) size, saved as runs (default: find_min, merge_step, add)."""
     import keras
 
     from l2e.nee.model import build_nee_model
     from serving.engine import FORMATS
 
     paths = []
-    for subroutine in ("find_min", "merge_step", "add"):
+    for subroutine in subroutines:
         keras.utils.set_random_seed(len(paths))
         path = os.path.join(root, "runs", subroutine)
         os.makedirs(path)

@@ -1,0 +1,216 @@
+"""The model server's models: SavedModel versions loaded with TensorFlow, kept by version policy.
+
+A ``ModelStore`` watches the base path of every model of a ``models.config``
+(``export.model_config``): each ``poll`` loads the versions the model's policy asks for that
+are not loaded yet and unloads the others, as TF Serving's file-system source does. Requests
+find a ``Servable`` by model name and version, version label, or nothing (the latest one).
+"""
+
+import os
+import sys
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+from google.protobuf import json_format
+from tensorflow.core.protobuf import saved_model_pb2
+
+from export.model_config import ModelConfig
+from export.savedmodel import SIGNATURE, versions
+from serving.model import first_line
+
+
+class RequestError(Exception):
+    """A request the server refuses: ``status`` is the HTTP status (400 unless a subclass says)."""
+
+    status = 400
+
+
+class NotFound(RequestError):
+    """An unknown model or version (HTTP 404)."""
+
+    status = 404
+
+
+NUMPY_DTYPES = {tf.float16: np.float16, tf.float32: np.float32, tf.float64: np.float64, tf.int8: np.int8,
+                tf.int16: np.int16, tf.int32: np.int32, tf.int64: np.int64, tf.uint8: np.uint8,
+                tf.bool: np.bool_, tf.string: object}
+"""TensorFlow dtypes a request may feed, as numpy dtypes (strings: object arrays of bytes)."""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One callable signature of a SavedModel.
+
+    Attributes:
+        function: the concrete function; keyword arguments by input name, returns a dict.
+        inputs: input name -> its ``tf.TensorSpec``.
+    """
+
+    function: object
+    inputs: dict[str, tf.TensorSpec]
+
+    def input_dtypes(self) -> dict[str, tuple[np.dtype, str]]:
+        """Input name -> (numpy dtype, TensorFlow dtype name) for ``export.json_tensors``."""
+        specs = {}
+        for name, spec in self.inputs.items():
+            if spec.dtype not in NUMPY_DTYPES:
+                raise RequestError(f"input {name}: dtype {spec.dtype.name} cannot be written in JSON here")
+            specs[name] = (np.dtype(NUMPY_DTYPES[spec.dtype]), spec.dtype.name)
+        return specs
+
+    def __call__(self, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The outputs (name -> array) for the inputs (name -> array); RequestError if they do
+        not fit the signature or TensorFlow refuses them."""
+        feed = {}
+        for name, array in arrays.items():
+            spec = self.inputs[name]
+            if not spec.shape.is_compatible_with(array.shape):
+                raise RequestError(f"input {name}: shape {list(array.shape)} does not fit the signature's "
+                                   f"{spec.shape.as_list()} (None = any size)")
+            feed[name] = tf.constant(array.tolist() if array.dtype == object else array, spec.dtype)
+        try:
+            outputs = self.function(**feed)
+        except tf.errors.OpError as error:
+            raise _op_error(error) from None
+        return {name: tensor.numpy() for name, tensor in outputs.items()}
+
+
+HTTP_STATUS = {tf.errors.INVALID_ARGUMENT: 400, tf.errors.FAILED_PRECONDITION: 400, tf.errors.OUT_OF_RANGE: 400,
+               tf.errors.NOT_FOUND: 404, tf.errors.RESOURCE_EXHAUSTED: 429, tf.errors.UNIMPLEMENTED: 501,
+               tf.errors.UNAVAILABLE: 503, tf.errors.DEADLINE_EXCEEDED: 504}
+"""TensorFlow error codes -> HTTP statuses, TF Serving's mapping (any other code: 500)."""
+
+
+def _op_error(error: tf.errors.OpError) -> RequestError:
+    refused = RequestError(first_line(error.message) if error.message.strip() else type(error).__name__)
+    refused.status = HTTP_STATUS.get(error.error_code, 500)
+    return refused
+
+
+@dataclass(frozen=True)
+class Servable:
+    """One loaded version of a model.
+
+    Attributes:
+        name: the model's name.
+        version: the version number.
+        signatures: signature name -> ``Signature``.
+        signature_defs: the SavedModel's signature defs as TF Serving writes them in JSON.
+    """
+
+    name: str
+    version: int
+    signatures: dict[str, Signature]
+    signature_defs: dict
+
+    @classmethod
+    def load(cls, name: str, version: int, path: str) -> "Servable":
+        """The SavedModel at ``path``; OSError or ValueError if it cannot be loaded."""
+        with open(os.path.join(path, "saved_model.pb"), "rb") as f:
+            proto = saved_model_pb2.SavedModel.FromString(f.read())
+        defs = proto.meta_graphs[0].signature_def if proto.meta_graphs else {}
+        signature_defs = {key: json_format.MessageToDict(value, always_print_fields_with_no_presence=True,
+                                                         preserving_proto_field_name=True)
+                          for key, value in defs.items()}
+        loaded = tf.saved_model.load(path)
+        signatures = {key: Signature(function, dict(function.structured_input_signature[1]))
+                      for key, function in loaded.signatures.items()}
+        return cls(name, version, signatures, signature_defs)
+
+    def signature(self, name: str) -> Signature:
+        """The signature ``name`` ("" = ``serving_default``); RequestError if there is none."""
+        name = name or SIGNATURE
+        if name not in self.signatures:
+            raise RequestError(f'Serving signature name: "{name}" not found in signature def')
+        return self.signatures[name]
+
+
+@dataclass
+class VersionState:
+    """What became of one version: ``servable`` while it is loaded (state AVAILABLE); None
+    with state END after it was unloaded or failed to load (``error`` says why)."""
+
+    state: str
+    servable: Servable | None = None
+    error: str = ""
+
+
+class ModelStore:
+    """The models of a config and their loaded versions; safe to use from many threads.
+
+    Args:
+        configs: the models to serve.
+        log: where load and unload messages go.
+    """
+
+    def __init__(self, configs: list[ModelConfig], log=sys.stderr):
+        self.configs = {config.name: config for config in configs}
+        self.log = log
+        self._states: dict[str, dict[int, VersionState]] = {name: {} for name in self.configs}
+        self._lock = threading.Lock()
+
+    def poll(self) -> None:
+        """Load the versions each policy serves that were not tried yet; then unload the others,
+        unless none of the served ones loaded (a version that fails to load is not tried again)."""
+        for name, config in self.configs.items():
+            wanted = set(config.served(versions(config.base_path)))
+            with self._lock:
+                states = dict(self._states[name])
+            for version in sorted(wanted - set(states)):
+                states[version] = self._load(name, version, os.path.join(config.base_path, str(version)))
+            if any(states[version].state == "AVAILABLE" for version in wanted):  # never leave a model without one
+                for version, state in states.items():
+                    if version not in wanted and state.state == "AVAILABLE":
+                        states[version] = VersionState("END")
+                        print(f"unloaded {name} version {version}", file=self.log, flush=True)
+            with self._lock:
+                self._states[name] = states
+
+    def _load(self, name: str, version: int, path: str) -> VersionState:
+        try:
+            servable = Servable.load(name, version, path)
+        except Exception as error:  # a damaged SavedModel raises many types; the server keeps serving
+            print(f"cannot load {name} version {version} from {path}: {first_line(error)}", file=self.log, flush=True)
+            return VersionState("END", error=first_line(error))
+        print(f"loaded {name} version {version} from {path}", file=self.log, flush=True)
+        return VersionState("AVAILABLE", servable)
+
+    def _version(self, name: str, version: int | None, label: str | None) -> int | None:
+        """The version a request names, by number or label; None for the latest."""
+        if label is None:
+            return version
+        labels = self.configs[name].labels if name in self.configs else {}
+        if label not in labels:
+            raise RequestError(f"Unrecognized servable version label: {label}")
+        return labels[label]
+
+    def servable(self, name: str, version: int | None = None, label: str | None = None) -> Servable:
+        """The loaded version a request asks for (the highest one if neither ``version`` nor
+        ``label``); NotFound if it is not loaded, RequestError for an unknown label."""
+        version = self._version(name, version, label)
+        with self._lock:
+            available = {v: s.servable for v, s in self._states.get(name, {}).items() if s.servable is not None}
+        if version is None and available:
+            return available[max(available)]
+        if version in available:
+            return available[version]
+        spec = f"Latest({name})" if version is None else f"Specific({name}, {version})"
+        raise NotFound(f"Servable not found for request: {spec}")
+
+    def status(self, name: str, version: int | None = None, label: str | None = None) -> list[dict]:
+        """TF Serving's ``model_version_status`` entries of a model (newest first), or of one
+        version; NotFound if the server knows none."""
+        version = self._version(name, version, label)
+        with self._lock:
+            states = dict(self._states.get(name, {}))
+        if version is not None:
+            if version not in states:
+                raise NotFound(f"Could not find version {version} of model {name}")
+            states = {version: states[version]}
+        if not states:
+            raise NotFound(f"Could not find any versions of model {name}")
+        return [{"version": str(v), "state": states[v].state,
+                 "status": {"error_code": "UNKNOWN" if states[v].error else "OK", "error_message": states[v].error}}
+                for v in sorted(states, reverse=True)]

@@ -42,9 +42,9 @@ def build_parser() -> ArgumentParser:
                    "(relative base paths are taken from the current directory)")
     p.add_argument("--model_name", metavar="NAME", help="serve one model by this name (with --model_base_path)")
     p.add_argument("--model_base_path", metavar="DIR", help="the version directories of the one model")
-    p.add_argument("--rest_api_port", type=int, default=8501,
+    p.add_argument("--rest_api_port", type=int, default=8501, metavar="PORT",
                    help="port of the REST API (default 8501; 0 = any free port, printed at start)")
-    p.add_argument("--rest_api_host", default="127.0.0.1",
+    p.add_argument("--rest_api_host", default="127.0.0.1", metavar="HOST",
                    help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
     p.add_argument("--file_system_poll_wait_seconds", type=float, default=1.0, metavar="SECONDS",
                    help="how often to look for new or removed versions (default 1; 0 = only at start)")

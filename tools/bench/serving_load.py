@@ -109,6 +109,8 @@ def main(argv=None) -> int:
     parser.add_argument("--url", help="a running server's REST URL (default: start the in-repo server on loopback)")
     parser.add_argument("--models", metavar="DIR", help="models directory with models.config for the in-repo "
                         "server (default: an untrained paper-size find_min, exported for the run)")
+    parser.add_argument("--export", metavar="DIR", help="export the default untrained model into DIR and keep it "
+                        "(later runs: --models DIR/models); default: a temporary directory")
     parser.add_argument("--model", default="find_min", help="the model to ask (a find_min step model; default find_min)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per client (default 200)")
@@ -120,12 +122,15 @@ def main(argv=None) -> int:
         parser.error("--clients, --requests, --batch and --size must be at least 1")
     if args.url and args.models:
         parser.error("--models is for the in-repo server; a --url server has its own")
+    if args.export and (args.url or args.models):
+        parser.error("--export is for the default model, without --url or --models")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with tempfile.TemporaryDirectory() as root:
         process = None
         url = args.url
         if url is None:
-            config = os.path.join(args.models, "models.config") if args.models else export_untrained(root)
+            config = (os.path.join(args.models, "models.config") if args.models else
+                      export_untrained(args.export or root))
             process, url = start_server(config)
         try:
             figures = run_load(url, args.model, args.clients, args.requests, args.batch, args.size)

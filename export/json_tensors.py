@@ -156,11 +156,10 @@ def _row_inputs(instances: list, specs: dict[str, tuple[np.dtype, str]]) -> dict
             kind = "object but got list" if objects else "value/list but got object"
             raise RequestError(f"Expecting {kind} at item {index} of input list")
         named = instance if objects else {next(iter(specs)): instance}
-        if set(named) != set(specs):
-            raise RequestError(f"Failed to process element: {index} of 'instances' list. JSON object: "
-                               f"{_text(instance)} keys must be equal to: {','.join(sorted(specs))}")
         for name, value in named.items():
             try:
+                if name not in specs:
+                    raise RequestError(f"JSON object: does not have named input: {name}")
                 array = to_array(value, *specs[name])
             except RequestError as error:
                 raise RequestError(f"Failed to process element: {index} key: {name} of 'instances' list. "
@@ -169,6 +168,9 @@ def _row_inputs(instances: list, specs: dict[str, tuple[np.dtype, str]]) -> dict
                 raise RequestError(f"Expecting shape {list(rows[name][0].shape)} but got: {list(array.shape)} "
                                    f"(element {index}, input {name})")
             rows[name].append(array)
+        if set(named) != set(specs):
+            raise RequestError(f"Failed to process element: {index} of 'instances' list. JSON object: "
+                               f"{_text(instance)} keys must be equal to: {','.join(sorted(specs))}")
     return {name: np.stack(arrays) for name, arrays in rows.items()}
 
 

@@ -95,9 +95,11 @@ OK_STATUS = {"error_code": "OK", "error_message": ""}
 # --- the REST contract ---------------------------------------------------------------------------
 
 def test_contract_model_status(url):
-    assert call(url, "GET", "/v1/models/find_min") == (200, {"model_version_status": [
-        {"version": "2", "state": "AVAILABLE", "status": OK_STATUS},
-        {"version": "1", "state": "AVAILABLE", "status": OK_STATUS}]})
+    status, answer = call(url, "GET", "/v1/models/find_min")
+    assert status == 200 and list(answer) == ["model_version_status"]
+    assert sorted(answer["model_version_status"], key=lambda entry: entry["version"]) == [
+        {"version": "1", "state": "AVAILABLE", "status": OK_STATUS},
+        {"version": "2", "state": "AVAILABLE", "status": OK_STATUS}]
     assert call(url, "GET", "/v1/models/find_min/versions/1") == (200, {"model_version_status": [
         {"version": "1", "state": "AVAILABLE", "status": OK_STATUS}]})
     status, answer = call(url, "GET", "/v1/models/add")  # the default policy serves the latest version
@@ -180,6 +182,8 @@ BAD_REQUESTS = [
     ("POST", "/v1/models/find_min:predict", {"inputs": {"bits": BITS_9, "maks": [[0, 0]]}}, 400,
      "Missing named input: mask in 'inputs' object."),
     ("POST", "/v1/models/find_min:predict", {"instances": [{"bits": BITS_9[0], "maks": [0, 0]}]}, 400,
+     "does not have named input: maks"),
+    ("POST", "/v1/models/find_min:predict", {"instances": [{"bits": BITS_9[0]}]}, 400,
      "keys must be equal to: bits,mask"),
     ("POST", "/v1/models/find_min:predict", {"instances": [[0.0] * 10]}, 400, "instances is a plain list"),
     ("POST", "/v1/models/find_min:predict", {"inputs": {"bits": [[["1"] * 10]], "mask": [[0]]}}, 400,

@@ -8,6 +8,7 @@ from l2e.evaluation.keras_engine import KerasEngine
 from l2e.evaluation.nee import (
     FAILED,
     addition_scores,
+    evaluate_compositions,
     evaluate_graphs,
     evaluate_lists,
     forest_scores,
@@ -16,7 +17,7 @@ from l2e.evaluation.nee import (
     output_scores,
     run_rows,
 )
-from l2e.nee.data import graph_test_suite, list_test_suite
+from l2e.nee.data import GRAPH_FAMILIES, graph_test_suite, list_test_suite
 from l2e.nee.model import build_nee_model
 from serving.algorithms.dijkstra import dijkstra
 from serving.algorithms.merge_sort import merge_sort
@@ -145,6 +146,18 @@ def test_evaluation_on_the_oracle_is_perfect_and_counts_a_wrong_engine():
     graphs = graph_test_suite(rng, "barabasi_albert", 7, 3)
     for algorithm in ("dijkstra", "prim"):
         assert evaluate_graphs(OracleEngine(), algorithm, graphs.weights, graphs.sources)["exact"] == 1.0
+
+
+def test_compositions_cover_each_suite_once_and_follow_the_subroutines_given():
+    rows = evaluate_compositions(OracleEngine(), ("find_min", "add"), [6, 8], seed=3)
+    assert [(r["algorithm"], r["family"], r["size"]) for r in rows] == [
+        (algorithm, family, size) for size in (6, 8)
+        for algorithm, families in (("selection_sort", ["lists"]), ("dijkstra", GRAPH_FAMILIES),
+                                    ("prim", GRAPH_FAMILIES))
+        for family in families]
+    assert all(r["exact"] == 1.0 and r["per_number"] == 1.0 for r in rows)
+    spoiled = evaluate_compositions(_WrongOnLargeValues(), ("find_min",), [40], seed=3)
+    assert spoiled[0]["algorithm"] == "selection_sort" and spoiled[0]["exact"] < 1.0
 
 
 def test_run_rows_falls_back_to_single_rows_and_marks_rejected_ones():

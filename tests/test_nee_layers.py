@@ -211,7 +211,7 @@ def _layer_cases():
         (lambda: MaskUpdate(4), [excluded, _one_hot([1, 3], 5)]),
         (lambda: NeuralExecutionEngine(NUM_BITS, 8, 2, 16, 0.2, 4),
          [_random_bits(rng, 2, 5), excluded, _one_hot([0, 4], 5)]),
-        (lambda: NeuralExecutionEngine(NUM_BITS, 8, 1, 16, 0.2, 4, scalable_softmax=True),
+        (lambda: NeuralExecutionEngine(NUM_BITS, 8, 1, 16, 0.2, 4, scalable_softmax="all"),
          [_random_bits(rng, 2, 5), excluded, _one_hot([2, 1], 5)]),
     ]
 
@@ -376,7 +376,7 @@ def test_tiny_model_overfits_a_batch_of_find_min_steps():
 # --- export -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scalable_softmax", [False, True], ids=["softmax", "scalable-softmax"])
+@pytest.mark.parametrize("scalable_softmax", ["none", "encoder", "all"])
 def test_inference_model_converts_to_onnx_with_matching_outputs(scalable_softmax):
     tf2onnx = pytest.importorskip("tf2onnx")
     onnxruntime = pytest.importorskip("onnxruntime")

@@ -22,17 +22,13 @@ import json
 import os
 import re
 import sys
-import time
 
-import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "docs", "RESULTS.md")
 BEGIN, END = "<!-- NEE:BEGIN -->", "<!-- NEE:END -->"
 PAPER_TABLE_2 = {256: 100.0, 224: 100.0, 192: 100.0, 128: 100.0, 89: 100.0, 76: 99.00, 64: 96.53}
 PAPER_TABLE_1 = "100.00 at 25, 50, 75, 100 (shortest path 99.99 / 99.98 at 92 / 97 nodes)"
-ALGORITHMS = {"selection_sort": ("find_min",), "merge_sort": ("merge_step",), "dijkstra": ("find_min", "add"),
-              "prim": ("find_min",)}
 RUN_OF = {"find_min": "nee-find-min", "merge_step": "nee-merge", "add": "nee-add", "mul": "nee-mul"}
 
 
@@ -64,39 +60,9 @@ def read_run(directory: str) -> dict | None:
 def fit_command(config: dict, steps: int) -> str:
     """The ``python -m l2e.fit`` command that trains a run of ``config`` for ``steps`` steps."""
     holdout = f" --holdout {config['holdout']}" if config["subroutine"] == "add" and config["holdout"] != 256 else ""
-    return f"python -m l2e.fit --experiment {config['experiment']} --preset {config['preset']}{holdout} --steps {steps}"
-
-
-def evaluate_algorithms(engine, subroutines, sizes, seed, progress) -> list[dict]:
-    """Table-1 rows: per algorithm the engine can run, per family and size, the two scores."""
-    from l2e.evaluation.nee import evaluate_graphs, evaluate_lists
-    from l2e.nee.data import GRAPH_FAMILIES, graph_test_suite, list_test_suite
-
-    rows = []
-    for size in sizes:
-        for algorithm, needs in ALGORITHMS.items():
-            if not set(needs) <= set(subroutines):
-                continue
-            if algorithm.endswith("sort"):
-                suites = [("lists", list_test_suite(np.random.default_rng([seed, size]), size).values, None)]
-            else:
-                suites = [(family, *_graphs(graph_test_suite, family, size, seed, index))
-                          for index, family in enumerate(GRAPH_FAMILIES)]
-            for family, inputs, sources in suites:
-                started = time.monotonic()
-                if sources is None:
-                    scores = evaluate_lists(engine, algorithm, inputs)
-                else:
-                    scores = evaluate_graphs(engine, algorithm, inputs, sources)
-                rows.append({"algorithm": algorithm, "family": family, "size": size, **scores,
-                             "seconds": round(time.monotonic() - started, 1)})
-                progress(rows[-1])
-    return rows
-
-
-def _graphs(make_suite, family, size, seed, index):
-    suite = make_suite(np.random.default_rng([seed, size, index]), family, size)
-    return suite.weights, suite.sources
+    scaled = f" --scalable-softmax {config['scalable_softmax']}" if config.get("scalable_softmax", "none") != "none" else ""
+    return (f"python -m l2e.fit --experiment {config['experiment']} --preset {config['preset']}{holdout}{scaled} "
+            f"--steps {steps}")
 
 
 def goal_line(table1: list[dict]) -> str:
@@ -118,7 +84,8 @@ def markdown(results: dict, command: str, notes: list[str]) -> str:
     for run in results["runs"]:
         c = run["config"]
         lines.append(f"| {c['subroutine']} | `{fit_command(c, run['steps'])}` | {c['num_layers']}+{c['num_layers']} layers, "
-                     f"d={c['d_model']}, ff {c['ff_dim']} | {run['steps']} | {run['seconds'] / 60:.1f} min | "
+                     f"d={c['d_model']}, ff {c['ff_dim']}{'' if c.get('scalable_softmax', 'none') == 'none' else ', Scalable-Softmax ' + c['scalable_softmax']} | "
+                     f"{run['steps']} | {run['seconds'] / 60:.1f} min | "
                      f"{run['val_step_accuracy'] * 100:.2f}% |")
     table1 = results["algorithms"]
     if table1:
@@ -170,7 +137,7 @@ def main(argv=None) -> int:
         raise ValueError(f"runs: no directory {args.runs}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from l2e.evaluation.keras_engine import KerasEngine
-    from l2e.evaluation.nee import addition_scores, multiplication_scores
+    from l2e.evaluation.nee import addition_scores, evaluate_compositions, multiplication_scores
     from l2e.train.nee_traces import seen_numbers
 
     runs, models = [], {}
@@ -200,7 +167,7 @@ def main(argv=None) -> int:
             seen = seen_numbers(run["config"]["seed"], run["config"]["holdout"])
             addition.append(addition_scores(KerasEngine.load({"add": path}), seen))
     results = {"seed": args.seed, "runs": runs,
-               "algorithms": evaluate_algorithms(engine, engine.subroutines, args.sizes, args.seed, progress),
+               "algorithms": evaluate_compositions(engine, engine.subroutines, args.sizes, args.seed, progress),
                "addition": addition,
                "multiplication": multiplication_scores(engine) if "mul" in models else None}
     with open(os.path.join(args.runs, "nee-tables.json"), "w") as f:

@@ -14,11 +14,13 @@ An instance on which a learned engine produces an input the next call rejects (a
 row masked everywhere) counts as wrong in both metrics.
 """
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 
 import networkx as nx
 import numpy as np
 
+from l2e.nee.data import GRAPH_FAMILIES, graph_test_suite, list_test_suite
 from l2e.validation import check_choice
 from serving.algorithms.dijkstra import dijkstra
 from serving.algorithms.merge_sort import merge_sort
@@ -30,6 +32,9 @@ from serving.oracle import OracleEngine
 
 LIST_ALGORITHMS = {"selection_sort": selection_sort, "merge_sort": merge_sort}
 GRAPH_ALGORITHMS = ("dijkstra", "prim")
+COMPOSITIONS = {"selection_sort": ("find_min",), "merge_sort": ("merge_step",), "dijkstra": ("find_min", "add"),
+                "prim": ("find_min",)}
+"""The Table-1 algorithms and the subroutines each composes."""
 FAILED = -1
 """The output entry of an instance whose run was rejected."""
 
@@ -99,6 +104,41 @@ def evaluate_graphs(engine: Engine, algorithm: str, weights: np.ndarray, sources
 
     predicted = run_rows(spanning_forest, count, num_nodes + 1)
     return forest_scores(weights, predicted[:, :-1], predicted[:, -1], prim(OracleEngine(), weights).total_weight)
+
+
+def evaluate_compositions(engine: Engine, subroutines: Iterable[str], sizes: Iterable[int], seed: int = 0,
+                          progress: Callable[[dict], None] | None = None) -> list[dict]:
+    """The Table-1 analogue: every composition whose subroutines are all in ``subroutines``, on
+    the test suites of each size (lists: ``list_test_suite``; graphs: 100 per family of
+    ``graph_test_suite``), all drawn from ``seed`` alone, so a seed and a size name one suite.
+
+    Returns:
+        one dict per (size, algorithm, family): ``algorithm``, ``family`` ("lists" for sorts),
+        ``size``, the scores of ``evaluate_lists`` / ``evaluate_graphs`` and ``seconds``.
+        ``progress`` (if given) is called with each dict as it is done.
+    """
+    rows = []
+    for size in sizes:
+        for algorithm, needs in COMPOSITIONS.items():
+            if set(needs) <= set(subroutines):
+                for family, score in _suites(algorithm, size, seed):
+                    started = time.monotonic()
+                    rows.append({"algorithm": algorithm, "family": family, "size": size, **score(engine),
+                                 "seconds": round(time.monotonic() - started, 1)})
+                    if progress:
+                        progress(rows[-1])
+    return rows
+
+
+def _suites(algorithm: str, size: int, seed: int) -> list[tuple[str, Callable[[Engine], dict]]]:
+    """(family, engine -> scores) for each test suite of ``algorithm`` at ``size``."""
+    if algorithm in LIST_ALGORITHMS:
+        values = list_test_suite(np.random.default_rng([seed, size]), size).values
+        return [("lists", lambda engine: evaluate_lists(engine, algorithm, values))]
+    suites = [graph_test_suite(np.random.default_rng([seed, size, index]), family, size)
+              for index, family in enumerate(GRAPH_FAMILIES)]
+    return [(suite.family, lambda engine, suite=suite: evaluate_graphs(engine, algorithm, suite.weights, suite.sources))
+            for suite in suites]
 
 
 def _accuracy(engine_results: np.ndarray, expected: np.ndarray, where: np.ndarray) -> float | None:

@@ -28,6 +28,10 @@ from keras import ops
 from l2e.nee.blocks import DecoderBlock, EncoderBlock
 from l2e.nee.embedding import BitEmbedding
 from l2e.nee.mask_update import MaskUpdate
+from l2e.validation import check_choice
+
+SCALABLE_SOFTMAX = ("none", "encoder", "all")
+"""Where ``NeuralExecutionEngine`` uses Scalable-Softmax attention (see its docstring)."""
 
 
 def argmax_one_hot(logits):
@@ -56,8 +60,9 @@ class NeuralExecutionEngine(keras.Layer):
         ff_dim: hidden width of the feed-forward networks.
         dropout: dropout rate in the transformer blocks.
         mask_filters: convolution channels of the mask-update network.
-        scalable_softmax: scale every masked attention's scores by ``s * log(kept keys)``
-            (``MaskedAttention``; default False, the paper's attention).
+        scalable_softmax: which attentions scale their scores by ``s * log(kept keys)``
+            (``MaskedAttention``): "none" (the paper's attention, default), "encoder" (the
+            encoder self-attentions) or "all" (and the decoder cross-attentions).
 
     Call arguments:
         bits: float tensor [B, N, num_bits], 0/1.
@@ -72,7 +77,7 @@ class NeuralExecutionEngine(keras.Layer):
 
     def __init__(
         self, num_bits, d_model=16, num_layers=6, ff_dim=128, dropout=0.1, mask_filters=16,
-        scalable_softmax=False, **kwargs,
+        scalable_softmax="none", **kwargs,
     ):
         super().__init__(**kwargs)
         if num_layers < 1:
@@ -83,14 +88,14 @@ class NeuralExecutionEngine(keras.Layer):
         self.ff_dim = ff_dim
         self.dropout_rate = dropout
         self.mask_filters = mask_filters
-        self.scalable_softmax = scalable_softmax
+        self.scalable_softmax = check_choice("scalable_softmax", scalable_softmax, SCALABLE_SOFTMAX)
         self.embedding = BitEmbedding(d_model, name="embedding")
         self.encoder_blocks = [
-            EncoderBlock(d_model, ff_dim, dropout, scalable_softmax, name=f"encoder_{index}")
+            EncoderBlock(d_model, ff_dim, dropout, scalable_softmax != "none", name=f"encoder_{index}")
             for index in range(num_layers)
         ]
         self.decoder_blocks = [
-            DecoderBlock(d_model, ff_dim, dropout, scalable_softmax, name=f"decoder_{index}")
+            DecoderBlock(d_model, ff_dim, dropout, scalable_softmax == "all", name=f"decoder_{index}")
             for index in range(num_layers)
         ]
         self.value_head = keras.layers.Dense(num_bits, name="value_head")
@@ -138,7 +143,7 @@ class NeuralExecutionEngine(keras.Layer):
 
 def build_nee_model(
     num_bits, d_model=16, num_layers=6, ff_dim=128, dropout=0.1, mask_filters=16,
-    scalable_softmax=False, *, teacher_forcing=True, name="nee",
+    scalable_softmax="none", *, teacher_forcing=True, name="nee",
 ):
     """Builds an NEE step model with dynamic N (defaults: the original code's sort model).
 

@@ -48,7 +48,7 @@ class NEEConfig:
     ff_dim: int = 128
     dropout: float = 0.1
     mask_filters: int = 16
-    scalable_softmax: bool = False
+    scalable_softmax: str = "none"
     batch_size: int = 64
     warmup: int = 4000
     holdout: int = NUMBERS
@@ -64,7 +64,7 @@ class NEEConfig:
     @property
     def name(self) -> str:
         held = f"-K{self.holdout}" if self.subroutine == "add" else ""
-        scaled = "-ssmax" if self.scalable_softmax else ""
+        scaled = "" if self.scalable_softmax == "none" else f"-ssmax-{self.scalable_softmax}"
         return f"{self.experiment}{held}-d{self.d_model}-L{self.num_layers}{scaled}"
 
 
@@ -85,10 +85,10 @@ def add_arguments(parser) -> None:
     group.add_argument("--dropout", type=float, help="dropout rate in [0, 1) (paper 0.1)")
     group.add_argument("--warmup", type=bounded_int(1), help="warm-up steps of the learning-rate schedule "
                        "(paper 4000)")
-    group.add_argument("--scalable-softmax", action="store_true", default=None,
-                       help="multiply every attention score by s * log(number of unmasked keys), s learned "
-                       "(Scalable-Softmax), so that the attention of a model trained on 8 numbers stays sharp "
-                       "on hundreds (default: the paper's plain softmax)")
+    group.add_argument("--scalable-softmax", choices=("none", "encoder", "all"),
+                       help="multiply the attention scores of the encoder (or of all masked attentions) by "
+                       "s * log(number of unmasked keys), s learned (Scalable-Softmax), so that attention "
+                       "learned on 8 numbers stays as sharp on hundreds (default none: the paper's softmax)")
     group.add_argument("--patience", type=bounded_int(0),
                        help="stop once this many checks in a row are perfect on held-out size-8 steps "
                        "(0: run the whole --steps budget; default 5)")

@@ -2,7 +2,12 @@
 
 Decoded outputs must be identical: the NEE's ``value_bits``, ``pointer`` and ``next_mask``,
 the executor's argmax character of every position. Float outputs (every logit, the executor's
-recurrent state) must agree within ``TOLERANCE``.
+recurrent state) must agree within ``TOLERANCE`` on the scale of their row: ``|TF - ORT| <=
+TOLERANCE * max(1, largest |TF| of that output in that row)``. Below magnitude 1 this is the
+absolute bound; above it, it allows for float32 rounding, which grows with the magnitudes a trained
+model computes with (a trained merge step with attention scores near 60 and value logits near 50
+differs by up to 4.5e-4 between TensorFlow and onnxruntime, 1e-5 of its scale, on every kernel
+setting tried, while every decoded output agrees). The report keeps the absolute differences too.
 """
 
 from dataclasses import dataclass, field
@@ -27,7 +32,8 @@ def nee_batch(rng: np.random.Generator, metadata: dict, rows: int) -> dict[str, 
     Step subroutines get a random N in 1..MAX_LENGTH and random masks that keep at least one
     position per row; arithmetic subroutines get N = 2 operands, nothing masked (as in use).
     """
-    codes = np.concatenate([np.arange(metadata["max_input"] + 1), list(metadata["tokens"].values())])
+    tokens = np.array(list(metadata["tokens"].values()), dtype=np.int64)  # none for multiplication
+    codes = np.concatenate([np.arange(metadata["max_input"] + 1), tokens])
     arithmetic = metadata["subroutine"] in ("add", "mul")
     length = 2 if arithmetic else int(rng.integers(1, MAX_LENGTH + 1))
     values = rng.choice(codes, (rows, length))
@@ -54,16 +60,18 @@ class ParityReport:
     Attributes:
         rows: inputs compared.
         max_abs_diff: float output -> largest absolute difference.
+        max_scaled_diff: float output -> largest difference over its row's scale (see above).
         mismatches: decoded output -> rows where it differed.
     """
 
     rows: int = 0
     max_abs_diff: dict[str, float] = field(default_factory=dict)
+    max_scaled_diff: dict[str, float] = field(default_factory=dict)
     mismatches: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return (all(diff <= TOLERANCE for diff in self.max_abs_diff.values())
+        return (all(diff <= TOLERANCE for diff in self.max_scaled_diff.values())
                 and not any(self.mismatches.values()))
 
     def add(self, expected: dict[str, np.ndarray], got: dict[str, np.ndarray]) -> None:
@@ -72,12 +80,18 @@ class ParityReport:
         for name, want in expected.items():
             have = got[name]
             if np.issubdtype(want.dtype, np.floating):
-                diff = float(np.max(np.abs(want - have), initial=0.0))
-                self.max_abs_diff[name] = max(self.max_abs_diff.get(name, 0.0), diff)
+                diff = np.abs(want - have).reshape(len(want), -1)
+                scale = np.maximum(np.abs(want).reshape(len(want), -1).max(axis=1, initial=0.0), 1.0)
+                self._worst(self.max_abs_diff, name, float(diff.max(initial=0.0)))
+                self._worst(self.max_scaled_diff, name, float((diff / scale[:, None]).max(initial=0.0)))
                 if name == "logits":
                     self._count("argmax", want.argmax(-1), have.argmax(-1))
             else:
                 self._count(name, want, have)
+
+    @staticmethod
+    def _worst(worst: dict[str, float], name: str, diff: float) -> None:
+        worst[name] = max(worst.get(name, 0.0), diff)
 
     def _count(self, name: str, want: np.ndarray, have: np.ndarray) -> None:
         differs = (want != have).reshape(len(want), -1).any(axis=1)
@@ -85,10 +99,11 @@ class ParityReport:
 
     def summary(self) -> str:
         """One line: the worst float difference and the decoded mismatches."""
-        worst = max(self.max_abs_diff, key=self.max_abs_diff.get)
+        worst = max(self.max_scaled_diff, key=self.max_scaled_diff.get)
         decoded = ", ".join(f"{name} {count}" for name, count in sorted(self.mismatches.items()))
-        return (f"{self.rows} random inputs: max |diff| {self.max_abs_diff[worst]:.2e} ({worst}; "
-                f"tolerance {TOLERANCE:g}); decoded rows that differ: {decoded}")
+        return (f"{self.rows} random inputs: max |diff| / row scale {self.max_scaled_diff[worst]:.2e} ({worst}; "
+                f"tolerance {TOLERANCE:g}; absolute {self.max_abs_diff[worst]:.2e}); decoded rows that differ: "
+                f"{decoded}")
 
 
 def check_parity(savedmodel_dir: str, onnx_path: str, metadata: dict, rows: int = ROWS,

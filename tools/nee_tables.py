@@ -1,10 +1,11 @@
 """Neural Execution Engine tables: trained subroutines composed into algorithms on the test suites.
 
-    python tools/nee_tables.py --runs runs/quick [--sizes 25 50 75 100] [--write]
+    python tools/nee_tables.py --runs runs/shipped [--sizes 25 50 75 100] [--write]
 
-``--runs DIR`` holds ``python -m l2e.fit`` runs named by experiment: ``nee-find-min``,
-``nee-merge``, ``nee-add`` (all 256 numbers), ``nee-mul``, and optionally ``nee-add-K<K>`` for the
-held-out addition rows. Missing runs are left out of the tables. Measured:
+``--runs DIR`` holds finished ``python -m l2e.fit`` runs of the nee-* experiments, one per
+subroutine (any directory names; addition on all 256 numbers), and optionally more addition runs
+with ``--holdout K`` for the held-out rows; other runs are ignored, missing subroutines are left
+out of the tables. Measured:
 
 - Table 1 analogue: selection sort (find-min), merge sort (merge step) on ``list_test_suite``
   (60 uniform + 40 progressions per size), shortest paths (find-min + addition) and minimum
@@ -29,7 +30,6 @@ RESULTS = os.path.join(ROOT, "docs", "RESULTS.md")
 BEGIN, END = "<!-- NEE:BEGIN -->", "<!-- NEE:END -->"
 PAPER_TABLE_2 = {256: 100.0, 224: 100.0, 192: 100.0, 128: 100.0, 89: 100.0, 76: 99.00, 64: 96.53}
 PAPER_TABLE_1 = "100.00 at 25, 50, 75, 100 (shortest path 99.99 / 99.98 at 92 / 97 nodes)"
-RUN_OF = {"find_min": "nee-find-min", "merge_step": "nee-merge", "add": "nee-add", "mul": "nee-mul"}
 
 
 def build_parser():
@@ -138,19 +138,20 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from l2e.evaluation.keras_engine import KerasEngine
     from l2e.evaluation.nee import addition_scores, evaluate_compositions, multiplication_scores
+    from l2e.train.nee_options import NUMBERS
     from l2e.train.nee_traces import seen_numbers
 
     runs, models = [], {}
     names = sorted(os.listdir(args.runs))
     for name in names:
         metrics = read_run(os.path.join(args.runs, name))
-        if metrics is None or not name.startswith("nee-"):
+        if metrics is None or "subroutine" not in metrics["config"]:
             continue
-        final = metrics["final"]
-        runs.append({"name": name, "config": metrics["config"], "steps": final["step"],
+        config, final = metrics["config"], metrics["final"]
+        runs.append({"name": name, "config": config, "steps": final["step"],
                      "seconds": final["elapsed_seconds"], "val_step_accuracy": final["validation"]["val_step_accuracy"]})
-        if name in RUN_OF.values():
-            models[metrics["config"]["subroutine"]] = os.path.join(args.runs, name, "model.keras")
+        if config["subroutine"] != "add" or config["holdout"] == NUMBERS:
+            models[config["subroutine"]] = os.path.join(args.runs, name, "model.keras")
     if not runs:
         raise ValueError(f"runs: no finished nee-* run in {args.runs}")
     engine = KerasEngine.load(models)

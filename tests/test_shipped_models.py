@@ -1,0 +1,59 @@
+"""The models shipped in serving/models (``tools/train_shipped_models.py``) compose exactly at size 100.
+
+Every Table-1 composition runs through onnxruntime on the fixed-seed test suites of size 100
+(100 lists: 60 uniform and 40 shuffled progressions; 100 graphs of each family), and every whole
+output must equal the oracle's. Merge sort and the arithmetic are exact. The find-min
+compositions are not yet: the shipped find-min model errs on about 5 in 10,000 steps at size 100
+(docs/RESULTS.md), so selection sort, Dijkstra and Prim are strict expected failures, run with
+the slow tests (``pytest -m slow``), which report as soon as they pass.
+"""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from l2e.evaluation.nee import COMPOSITIONS, evaluate_compositions
+from serving.numbers import MAX_FACTOR, MAX_LIST_VALUE
+from serving.onnx_engine import OnnxEngine
+from serving.onnx_model import SHIPPED_MODELS, model_names
+
+NEE_SUBROUTINES = ("find_min", "merge_step", "add", "mul")
+
+
+@pytest.fixture(scope="module")
+def shipped_engine():
+    return OnnxEngine.load(SHIPPED_MODELS, NEE_SUBROUTINES)
+
+
+def test_every_subroutine_and_the_executor_are_shipped_with_metadata():
+    names = model_names(SHIPPED_MODELS)
+    assert set(NEE_SUBROUTINES) | {"lte-programs"} <= set(names)
+    for name in names:
+        with open(os.path.join(SHIPPED_MODELS, f"{name}.json")) as f:
+            metadata = json.load(f)
+        assert metadata["name"] == name
+
+
+FIND_MIN_GAP = pytest.mark.xfail(strict=True, reason="the shipped find-min model errs on ~0.05% of steps at size 100")
+
+
+@pytest.mark.parametrize("algorithm", [
+    "merge_sort",
+    *(pytest.param(name, marks=[pytest.mark.slow, FIND_MIN_GAP]) for name in ("selection_sort", "dijkstra", "prim")),
+])
+def test_shipped_models_compose_exactly_at_size_100(shipped_engine, algorithm):
+    rows = evaluate_compositions(shipped_engine, COMPOSITIONS[algorithm], [100], seed=0)
+    rows = [row for row in rows if row["algorithm"] == algorithm]
+    assert rows
+    for row in rows:
+        assert row["exact"] == 1.0, row
+
+
+def test_shipped_arithmetic_is_exact_on_every_operand_pair(shipped_engine):
+    a, b = np.meshgrid(np.arange(MAX_LIST_VALUE + 1), np.arange(MAX_LIST_VALUE + 1))
+    np.testing.assert_array_equal(shipped_engine.add(a.ravel(), b.ravel()), a.ravel() + b.ravel())
+    factors = np.arange(MAX_FACTOR + 1)
+    x, y = np.meshgrid(factors, factors)
+    np.testing.assert_array_equal(shipped_engine.mul(x.ravel(), y.ravel()), x.ravel() * y.ravel())

@@ -74,15 +74,16 @@ def ship(name: str, run_dir: str, export_dir: str) -> dict:
 
 def check_shipped(sizes) -> list[dict]:
     """Whole-output exact match of the shipped NEE models on the fixed-seed suites at ``sizes``."""
+    from l2e.evaluation.nee import evaluate_compositions
     from serving.onnx_engine import OnnxEngine
-    from tools.shipped_suites import score_compositions
 
-    engine = OnnxEngine.load(SHIPPED_DIR, ("find_min", "merge_step", "add"))
-    rows = score_compositions(engine, sizes)
-    for row in rows:
+    subroutines = ("find_min", "merge_step", "add")
+    def progress(row):
         print(f"{row['algorithm']} {row['family']} {row['size']}: exact {row['exact']:.2f}, "
               f"per number {row['per_number']:.4f}", file=sys.stderr, flush=True)
-    return rows
+
+    return evaluate_compositions(OnnxEngine.load(SHIPPED_DIR, subroutines), subroutines, sizes, seed=0,
+                                 progress=progress)
 
 
 def main(argv=None) -> int:

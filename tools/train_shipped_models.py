@@ -3,6 +3,7 @@
     python tools/train_shipped_models.py                      # train what is missing, export, ship
     python tools/train_shipped_models.py --only find_min mul  # just these
     python tools/train_shipped_models.py --no-train           # ship already trained runs
+    python tools/train_shipped_models.py --check-only         # just score what is shipped
 
 Every shipped model is trained by ``python -m l2e.fit`` with the recipe in ``RECIPES`` (the
 ``quick`` preset, sized for a CPU), into ``--runs DIR/<name>`` (an interrupted run resumes; a
@@ -43,6 +44,8 @@ def build_parser():
                    help=f"ship only these models (default all: {', '.join(RECIPES)})")
     p.add_argument("--no-train", action="store_true",
                    help="do not train: ship the finished runs in --runs (error if one is missing)")
+    p.add_argument("--check-only", action="store_true",
+                   help="neither train nor export: score the models shipped now at --sizes")
     p.add_argument("--sizes", nargs="*", type=bounded_int(1, 256), default=[25, 50, 75, 100],
                    help="list and graph sizes of the final check (default 25 50 75 100; none to skip)")
     return p
@@ -88,7 +91,7 @@ def check_shipped(sizes) -> list[dict]:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    names = args.only or list(RECIPES)
+    names = [] if args.check_only else args.only or list(RECIPES)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     for name in names:
         run_dir = os.path.join(args.runs, name)

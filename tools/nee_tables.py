@@ -61,8 +61,11 @@ def fit_command(config: dict, steps: int) -> str:
     """The ``python -m l2e.fit`` command that trains a run of ``config`` for ``steps`` steps."""
     holdout = f" --holdout {config['holdout']}" if config["subroutine"] == "add" and config["holdout"] != 256 else ""
     scaled = f" --scalable-softmax {config['scalable_softmax']}" if config.get("scalable_softmax", "none") != "none" else ""
+    from l2e.train.nee_options import NEEConfig
+
+    patience = f" --patience {config['patience']}" if config["patience"] != NEEConfig.patience else ""
     return (f"python -m l2e.fit --experiment {config['experiment']} --preset {config['preset']}{holdout}{scaled} "
-            f"--steps {steps}")
+            f"--steps {steps}{patience}")
 
 
 def goal_line(table1: list[dict]) -> str:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from l2e.nee import SCALABLE_SOFTMAX
 from l2e.nee.attention import EXCLUDED_SCORE, MaskedAttention
 from l2e.nee.blocks import DecoderBlock, EncoderBlock, FeedForward
 from l2e.nee.embedding import BitEmbedding
@@ -376,7 +377,7 @@ def test_tiny_model_overfits_a_batch_of_find_min_steps():
 # --- export -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scalable_softmax", ["none", "encoder", "all"])
+@pytest.mark.parametrize("scalable_softmax", SCALABLE_SOFTMAX)
 def test_inference_model_converts_to_onnx_with_matching_outputs(scalable_softmax):
     tf2onnx = pytest.importorskip("tf2onnx")
     onnxruntime = pytest.importorskip("onnxruntime")

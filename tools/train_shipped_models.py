@@ -81,6 +81,7 @@ def check_shipped(sizes) -> list[dict]:
     from serving.onnx_engine import OnnxEngine
 
     subroutines = ("find_min", "merge_step", "add")
+
     def progress(row):
         print(f"{row['algorithm']} {row['family']} {row['size']}: exact {row['exact']:.2f}, "
               f"per number {row['per_number']:.4f}", file=sys.stderr, flush=True)

@@ -27,11 +27,9 @@ from keras import ops
 
 from l2e.nee.blocks import DecoderBlock, EncoderBlock
 from l2e.nee.embedding import BitEmbedding
+from l2e.nee import SCALABLE_SOFTMAX
 from l2e.nee.mask_update import MaskUpdate
 from l2e.validation import check_choice
-
-SCALABLE_SOFTMAX = ("none", "encoder", "all")
-"""Where ``NeuralExecutionEngine`` uses Scalable-Softmax attention (see its docstring)."""
 
 
 def argmax_one_hot(logits):

@@ -14,6 +14,7 @@ One experiment trains one subroutine's model on oracle traces at size 8 (REFEREN
 import dataclasses
 
 from l2e.cli import bounded_int
+from l2e.nee import SCALABLE_SOFTMAX
 
 SUBROUTINES = {"nee-find-min": "find_min", "nee-merge": "merge_step", "nee-add": "add", "nee-mul": "mul"}
 """Experiment name -> the subroutine its model learns."""
@@ -85,7 +86,7 @@ def add_arguments(parser) -> None:
     group.add_argument("--dropout", type=float, help="dropout rate in [0, 1) (paper 0.1)")
     group.add_argument("--warmup", type=bounded_int(1), help="warm-up steps of the learning-rate schedule "
                        "(paper 4000)")
-    group.add_argument("--scalable-softmax", choices=("none", "encoder", "all"),
+    group.add_argument("--scalable-softmax", choices=SCALABLE_SOFTMAX,
                        help="multiply the attention scores of the encoder (or of all masked attentions) by "
                        "s * log(number of unmasked keys), s learned (Scalable-Softmax), so that attention "
                        "learned on 8 numbers stays as sharp on hundreds (default none: the paper's softmax)")

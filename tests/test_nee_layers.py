@@ -214,6 +214,8 @@ def _layer_cases():
          [_random_bits(rng, 2, 5), excluded, _one_hot([0, 4], 5)]),
         (lambda: NeuralExecutionEngine(NUM_BITS, 8, 1, 16, 0.2, 4, scalable_softmax="all"),
          [_random_bits(rng, 2, 5), excluded, _one_hot([2, 1], 5)]),
+        (lambda: NeuralExecutionEngine(NUM_BITS, 8, 2, 16, 0.2, 4, encoder_layers=0),
+         [_random_bits(rng, 2, 5), excluded, _one_hot([3, 0], 5)]),
     ]
 
 
@@ -221,6 +223,7 @@ LAYER_CASES = _layer_cases()
 LAYER_IDS = [
     "BitEmbedding", "MaskedAttention", "FeedForward", "EncoderBlock", "DecoderBlock",
     "MaskUpdate", "NeuralExecutionEngine", "NeuralExecutionEngine-scalable-softmax",
+    "NeuralExecutionEngine-no-encoder",
 ]
 
 
@@ -303,6 +306,40 @@ def test_model_round_trips_through_config_and_keras_file(tiny_model, tmp_path):
 def test_build_rejects_a_model_without_layers():
     with pytest.raises(ValueError, match="num_layers"):
         build_nee_model(NUM_BITS, num_layers=0)
+    with pytest.raises(ValueError, match="encoder_layers"):
+        build_nee_model(NUM_BITS, num_layers=1, encoder_layers=-1)
+
+
+def test_encoder_layers_default_to_num_layers_and_can_differ():
+    engine = NeuralExecutionEngine(NUM_BITS, 8, 3, 16)
+    assert (len(engine.encoder_blocks), len(engine.decoder_blocks)) == (3, 3)
+    engine = NeuralExecutionEngine(NUM_BITS, 8, 3, 16, encoder_layers=1)
+    assert (len(engine.encoder_blocks), len(engine.decoder_blocks)) == (1, 3)
+    config = NeuralExecutionEngine(NUM_BITS, 8, 2, 16).get_config()
+    del config["encoder_layers"]  # a model saved before the option existed
+    assert len(NeuralExecutionEngine.from_config(config).encoder_blocks) == 2
+
+
+def test_without_encoder_a_single_decoder_scores_each_position_by_its_own_number():
+    """No encoder and one decoder block: a number's pointer score ignores the other numbers,
+    so it is the same among 4 numbers as among 60 (what makes find-min length-invariant);
+    with an encoder block it is not."""
+    rng = np.random.default_rng(8)
+    bits = _random_bits(rng, 2, 60)
+    mask = np.zeros((2, 60), "float32")
+
+    def pointer_logits(model, length):
+        inputs = {"bits": bits[:, :length], "mask": mask[:, :length], "pointer": _one_hot([0, 1], length)}
+        return np.asarray(model(inputs)["pointer_logits"])
+
+    for encoder_layers, invariant in ((0, True), (1, False)):
+        model = build_nee_model(NUM_BITS, d_model=8, num_layers=1, ff_dim=16, dropout=0.0,
+                                encoder_layers=encoder_layers)
+        # fresh weights give the zero start vector zero queries; random ones make scores differ
+        model.set_weights([rng.normal(size=w.shape).astype("float32") for w in model.get_weights()])
+        short, full = pointer_logits(model, 4), pointer_logits(model, 60)[:, :4]
+        assert np.ptp(short) > 0.1
+        assert np.allclose(full, short, atol=1e-4) == invariant
 
 
 # --- losses and metrics -------------------------------------------------------------------
@@ -377,13 +414,14 @@ def test_tiny_model_overfits_a_batch_of_find_min_steps():
 # --- export -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scalable_softmax", SCALABLE_SOFTMAX)
-def test_inference_model_converts_to_onnx_with_matching_outputs(scalable_softmax):
+@pytest.mark.parametrize("scalable_softmax, encoder_layers",
+                         [(choice, None) for choice in SCALABLE_SOFTMAX] + [("none", 0)])
+def test_inference_model_converts_to_onnx_with_matching_outputs(scalable_softmax, encoder_layers):
     tf2onnx = pytest.importorskip("tf2onnx")
     onnxruntime = pytest.importorskip("onnxruntime")
     keras.utils.set_random_seed(2)
     serving = inference_model(build_nee_model(NUM_BITS, d_model=8, num_layers=2, ff_dim=16,
-                                              scalable_softmax=scalable_softmax))
+                                              scalable_softmax=scalable_softmax, encoder_layers=encoder_layers))
     signature = [{
         "bits": tf.TensorSpec([None, None, NUM_BITS], tf.float32, name="bits"),
         "mask": tf.TensorSpec([None, None], tf.float32, name="mask"),

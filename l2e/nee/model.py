@@ -3,7 +3,7 @@
 One step maps a batch of numbers and a mask to a value, a pointer and the next mask:
 
     bits [B, N, num_bits], mask [B, N] (1 = excluded)
-      -> BitEmbedding -> num_layers x EncoderBlock (masked self-attention)  = memory [B, N, d]
+      -> BitEmbedding -> encoder_layers x EncoderBlock (masked self-attention) = memory [B, N, d]
       -> zero start vector [B, 1, d] -> num_layers x DecoderBlock (cross-attention over memory
          with the same mask)
       -> value_logits [B, num_bits]   (Dense on the decoder output; sigmoid per bit)
@@ -54,13 +54,17 @@ class NeuralExecutionEngine(keras.Layer):
     Args:
         num_bits: bits per number (most significant first), in and out.
         d_model: width of the embedding and of every block.
-        num_layers: encoder blocks, and as many decoder blocks (at least 1).
+        num_layers: decoder blocks, and as many encoder blocks unless ``encoder_layers`` says
+            otherwise (at least 1).
         ff_dim: hidden width of the feed-forward networks.
         dropout: dropout rate in the transformer blocks.
         mask_filters: convolution channels of the mask-update network.
         scalable_softmax: which attentions scale their scores by ``s * log(kept keys)``
             (``MaskedAttention``): "none" (the paper's attention, default), "encoder" (the
             encoder self-attentions) or "all" (and the decoder cross-attentions).
+        encoder_layers: encoder blocks, if not ``num_layers`` (default None: as many as the
+            decoder). 0 feeds the decoder the bit embeddings themselves: each position's key
+            then depends on its own number only, never on how many others there are.
 
     Call arguments:
         bits: float tensor [B, N, num_bits], 0/1.
@@ -75,14 +79,18 @@ class NeuralExecutionEngine(keras.Layer):
 
     def __init__(
         self, num_bits, d_model=16, num_layers=6, ff_dim=128, dropout=0.1, mask_filters=16,
-        scalable_softmax="none", **kwargs,
+        scalable_softmax="none", encoder_layers=None, **kwargs,
     ):
         super().__init__(**kwargs)
         if num_layers < 1:
             raise ValueError(f"num_layers must be at least 1, got {num_layers}")
+        encoder_layers = num_layers if encoder_layers is None else encoder_layers
+        if encoder_layers < 0:
+            raise ValueError(f"encoder_layers must be at least 0, got {encoder_layers}")
         self.num_bits = num_bits
         self.d_model = d_model
         self.num_layers = num_layers
+        self.encoder_layers = encoder_layers
         self.ff_dim = ff_dim
         self.dropout_rate = dropout
         self.mask_filters = mask_filters
@@ -90,7 +98,7 @@ class NeuralExecutionEngine(keras.Layer):
         self.embedding = BitEmbedding(d_model, name="embedding")
         self.encoder_blocks = [
             EncoderBlock(d_model, ff_dim, dropout, scalable_softmax != "none", name=f"encoder_{index}")
-            for index in range(num_layers)
+            for index in range(encoder_layers)
         ]
         self.decoder_blocks = [
             DecoderBlock(d_model, ff_dim, dropout, scalable_softmax == "all", name=f"decoder_{index}")
@@ -103,8 +111,9 @@ class NeuralExecutionEngine(keras.Layer):
         self.embedding.build(bits_shape)
         memory_shape = (*bits_shape[:-1], self.d_model)
         start_shape = (bits_shape[0], 1, self.d_model)
-        for encoder_block, decoder_block in zip(self.encoder_blocks, self.decoder_blocks):
+        for encoder_block in self.encoder_blocks:
             encoder_block.build(memory_shape, excluded_shape)
+        for decoder_block in self.decoder_blocks:
             decoder_block.build(start_shape, memory_shape, excluded_shape)
         self.value_head.build(start_shape)
         self.mask_update.build(excluded_shape, excluded_shape)
@@ -136,12 +145,13 @@ class NeuralExecutionEngine(keras.Layer):
             "dropout": self.dropout_rate,
             "mask_filters": self.mask_filters,
             "scalable_softmax": self.scalable_softmax,
+            "encoder_layers": self.encoder_layers,
         }
 
 
 def build_nee_model(
     num_bits, d_model=16, num_layers=6, ff_dim=128, dropout=0.1, mask_filters=16,
-    scalable_softmax="none", *, teacher_forcing=True, name="nee",
+    scalable_softmax="none", encoder_layers=None, *, teacher_forcing=True, name="nee",
 ):
     """Builds an NEE step model with dynamic N (defaults: the original code's sort model).
 
@@ -153,7 +163,8 @@ def build_nee_model(
     ``inference_model(model)``.
     """
     engine = NeuralExecutionEngine(
-        num_bits, d_model, num_layers, ff_dim, dropout, mask_filters, scalable_softmax, name="engine"
+        num_bits, d_model, num_layers, ff_dim, dropout, mask_filters, scalable_softmax, encoder_layers,
+        name="engine",
     )
     return _wrap_engine(engine, teacher_forcing, name)
 

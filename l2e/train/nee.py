@@ -79,7 +79,8 @@ class NEEExperiment:
         with strategy.scope():
             self.model = build_nee_model(FORMATS[self.subroutine].num_bits, config.d_model, config.num_layers,
                                          config.ff_dim, config.dropout, config.mask_filters,
-                                         config.scalable_softmax, name=f"nee_{self.subroutine}")
+                                         config.scalable_softmax, config.encoder_layers,
+                                         name=f"nee_{self.subroutine}")
             self.schedule = WarmupSchedule(config.d_model, config.warmup)
             self.optimizer = keras.optimizers.Adam(self.schedule, beta_1=0.9, beta_2=0.98, epsilon=1e-9)
             self.optimizer.build(self.model.trainable_variables)

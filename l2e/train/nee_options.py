@@ -50,6 +50,7 @@ class NEEConfig:
     dropout: float = 0.1
     mask_filters: int = 16
     scalable_softmax: str = "none"
+    encoder_layers: int | None = None  # None: as many as num_layers
     batch_size: int = 64
     warmup: int = 4000
     holdout: int = NUMBERS
@@ -66,7 +67,8 @@ class NEEConfig:
     def name(self) -> str:
         held = f"-K{self.holdout}" if self.subroutine == "add" else ""
         scaled = "" if self.scalable_softmax == "none" else f"-ssmax-{self.scalable_softmax}"
-        return f"{self.experiment}{held}-d{self.d_model}-L{self.num_layers}{scaled}"
+        encoder = "" if self.encoder_layers is None else f"-E{self.encoder_layers}"
+        return f"{self.experiment}{held}-d{self.d_model}-L{self.num_layers}{encoder}{scaled}"
 
 
 def add_arguments(parser) -> None:
@@ -90,6 +92,9 @@ def add_arguments(parser) -> None:
                        help="multiply the attention scores of the encoder (or of all masked attentions) by "
                        "s * log(number of unmasked keys), s learned (Scalable-Softmax), so that attention "
                        "learned on 8 numbers stays as sharp on hundreds (default none: the paper's softmax)")
+    group.add_argument("--encoder-layers", type=bounded_int(0, 16), metavar="N",
+                       help="encoder blocks, if not as many as --layers; 0 lets the decoder attend to the bit "
+                       "embeddings directly, so that no position's key depends on the list's length")
     group.add_argument("--patience", type=bounded_int(0),
                        help="stop once this many checks in a row are perfect on held-out size-8 steps "
                        "(0: run the whole --steps budget; default 5)")
@@ -119,7 +124,7 @@ def config_from_args(args) -> tuple[NEEConfig, int]:
     overrides = {"num_layers": args.layers, "ff_dim": args.ff_dim, "dropout": args.dropout,
                  "warmup": args.warmup, "check_every": args.check_every, "batch_size": args.batch_size,
                  "patience": args.patience, "holdout": args.holdout,
-                 "scalable_softmax": args.scalable_softmax}
+                 "scalable_softmax": args.scalable_softmax, "encoder_layers": args.encoder_layers}
     settings = {**preset["settings"], "d_model": preset["width"][SUBROUTINES[args.experiment]]}
     settings.update({k: v for k, v in overrides.items() if v is not None})
     if args.d_model is not None:
@@ -130,7 +135,7 @@ def config_from_args(args) -> tuple[NEEConfig, int]:
 
 def reject_nee_flags(args) -> None:
     """ValueError when an NEE flag is given to a Learning-to-Execute experiment."""
-    for flag in ("holdout", "d_model", "ff_dim", "dropout", "warmup", "patience", "scalable_softmax"):
+    for flag in ("holdout", "d_model", "ff_dim", "dropout", "warmup", "patience", "scalable_softmax", "encoder_layers"):
         if getattr(args, flag) is not None:
             raise ValueError(f"{flag.replace('_', '-')}: applies to the nee-* experiments only")
 

@@ -5,6 +5,7 @@
     echo '{"nodes": 3, "edges": [[0, 1, 4], [1, 2, 5]], "source": 0}' | l2e-compose shortest-path
     l2e-compose mst graph.json
     l2e-compose add 100 55
+    printf '[5, 3, 9]\n[7, 1]\n' | l2e-compose sort --batch - --check
     l2e-compose execute 'print(12+34)' --executor lte-addition
     l2e-compose sort 5 3 9 1 --engine tfserving --url http://localhost:8501
 
@@ -27,7 +28,8 @@ from serving.model import ModelError
 from serving.onnx_engine import OnnxEngine
 from serving.onnx_model import SHIPPED_MODELS, model_names
 from serving.oracle import OracleEngine
-from serving.parse import Graph, parse_graph, parse_int, parse_values, read_text
+from serving.parse import (Graph, graph_from_json, parse_graph, parse_int, parse_int_pair, parse_value_list,
+                           parse_values, read_text)
 from serving.tfserving import DEFAULT_URL, TFServingClient, TFServingEngine
 
 PROG = "l2e-compose"
@@ -44,50 +46,90 @@ class Composition:
 
     Attributes:
         subroutines: the models it needs.
-        read: parsed arguments -> the input of ``compute``.
-        compute: (engine, input) -> the JSON-able answer.
+        read: parsed arguments -> one instance.
+        read_line: one ``--batch`` line's JSON value -> one instance.
+        compute: (engine, instances) -> their JSON-able answers, in order.
         help: one line for ``--help``.
+        line_help: what a ``--batch`` line holds.
     """
 
     subroutines: tuple[str, ...]
     read: Callable[[argparse.Namespace], object]
-    compute: Callable[[object, object], dict]
+    read_line: Callable[[object], object]
+    compute: Callable[[object, list], list[dict]]
     help: str
+    line_help: str
 
 
 def _values(args):
-    return parse_values(args.values)
+    return parse_values(args.values)[0]
 
 
 def _graph(args) -> Graph:
-    return parse_graph(read_text(args.graph))
+    return parse_graph(read_text(args.graph or "-"))
 
 
-def _checked_graph(args) -> Graph:
-    graph = _graph(args)
-    compose.check_distance_range(graph)
-    return graph
+def _checked(check: Callable[[Graph], None], read: Callable[..., Graph]) -> Callable[..., Graph]:
+    def read_checked(source) -> Graph:
+        graph = read(source)
+        check(graph)
+        return graph
+
+    return read_checked
 
 
 def _operands(subroutine: str) -> Callable[[argparse.Namespace], tuple[int, int]]:
     largest = FORMATS[subroutine].max_input
-    return lambda args: (parse_int(args.a, "a", largest), parse_int(args.b, "b", largest))
 
+    def read(args):
+        if args.a is None or args.b is None:
+            raise ValueError("give the operands A and B (or --batch FILE)")
+        return parse_int(args.a, "a", largest), parse_int(args.b, "b", largest)
+
+    return read
+
+
+def _operand_line(subroutine: str) -> Callable[[object], tuple[int, int]]:
+    return lambda value: parse_int_pair(value, FORMATS[subroutine].max_input)
+
+
+_LIST_LINE = "a JSON list of integers 0..255"
+_GRAPH_LINE = "a graph as one JSON object (see GRAPH)"
 
 COMPOSITIONS = {
-    "sort": Composition(("find_min",), _values, compose.sorted_values,
-                        "selection sort of integers 0..255 (find_min model)"),
-    "merge-sort": Composition(("merge_step",), _values, compose.merge_sorted_values,
-                              "merge sort of integers 0..255 (merge_step model)"),
-    "shortest-path": Composition(("find_min", "add"), _checked_graph, compose.shortest_paths,
-                                 "Dijkstra's distances from the source (find_min and add models)"),
-    "mst": Composition(("find_min",), _graph, compose.spanning_tree,
-                       "Prim's minimum spanning tree, a forest if disconnected (find_min model)"),
-    "add": Composition(("add",), _operands("add"), lambda engine, ab: compose.sum_of(engine, *ab),
-                       f"A + B for A, B in 0..{FORMATS['add'].max_input} (add model)"),
-    "mul": Composition(("mul",), _operands("mul"), lambda engine, ab: compose.product_of(engine, *ab),
-                       f"A * B for A, B in 0..{FORMATS['mul'].max_input} (mul model)"),
+    "sort": Composition(("find_min",), _values, parse_value_list, compose.sorted_values,
+                        "selection sort of integers 0..255 (find_min model)", _LIST_LINE),
+    "merge-sort": Composition(("merge_step",), _values, parse_value_list, compose.merge_sorted_values,
+                              "merge sort of integers 0..255 (merge_step model)", _LIST_LINE),
+    "shortest-path": Composition(("find_min", "add"), _checked(compose.check_distance_range, _graph),
+                                 _checked(compose.check_distance_range, graph_from_json), compose.shortest_paths,
+                                 "Dijkstra's distances from the source (find_min and add models)", _GRAPH_LINE),
+    "mst": Composition(("find_min",), _checked(compose.check_undirected, _graph),
+                       _checked(compose.check_undirected, graph_from_json), compose.spanning_tree,
+                       "Prim's minimum spanning tree, a forest if disconnected (find_min model)", _GRAPH_LINE),
+    "add": Composition(("add",), _operands("add"), _operand_line("add"), compose.sums,
+                       f"A + B for A, B in 0..{FORMATS['add'].max_input} (add model)", "[A, B]"),
+    "mul": Composition(("mul",), _operands("mul"), _operand_line("mul"), compose.products,
+                       f"A * B for A, B in 0..{FORMATS['mul'].max_input} (mul model)", "[A, B]"),
 }
+
+
+def read_batch(path: str, read_line: Callable[[object], object]) -> list:
+    """The instances of a ``--batch`` file (``-``: stdin), one JSON value per non-blank line;
+    ValueError naming the line of the first bad one."""
+    instances = []
+    for number, line in enumerate(read_text(path, "batch").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            instances.append(read_line(json.loads(line)))
+        except json.JSONDecodeError as error:
+            raise ValueError(f"batch line {number}: malformed JSON: {error}") from None
+        except ValueError as error:
+            raise ValueError(f"batch line {number}: {error}") from None
+    if not instances:
+        raise ValueError(f"batch: {path} holds no instances (one JSON value per line)")
+    return instances
 
 
 def build_parser() -> ArgumentParser:
@@ -103,13 +145,18 @@ def build_parser() -> ArgumentParser:
     common.add_argument("--url", metavar="URL",
                         help=f"the model server of --engine tfserving: http://HOST:8501 (REST) or grpc://HOST:8500 "
                         f"(gRPC; needs the tensorflow-serving-api package) (default {DEFAULT_URL})")
-    common.add_argument("--format", choices=("text", "json"), default="text",
-                        help='text (default) or one JSON object: {"output": [...]} for sorts, {"distances": '
-                        '[...]} (null = unreachable) for shortest-path, {"edges": [[u, v, w], ...], "weight": W} '
-                        'for mst, {"result": N} for add and mul, {"output": "..."} for execute')
+    common.add_argument("--format", choices=("text", "json"),
+                        help='text (the default for one instance) or one JSON object: {"output": [...]} for sorts, '
+                        '{"distances": [...]} (null = unreachable) for shortest-path, {"edges": [[u, v, w], ...], '
+                        '"weight": W} for mst, {"result": N} for add and mul, {"output": "..."} for execute')
     checked = ArgumentParser(add_help=False)
     checked.add_argument("--check", action="store_true",
-                         help="also run the exact oracle engine and report whether it agrees (exit code 1 if not)")
+                         help="also run the exact oracle engine and report whether it agrees (exit code 1 if not; "
+                         "with --batch, a count of agreeing instances on stderr)")
+    checked.add_argument("--batch", metavar="FILE",
+                         help='answer many instances: one per line of FILE ("-" for stdin), as JSON (see LINES '
+                         "below); one JSON answer per line comes out, in order. Instances of the same size run "
+                         "together, many per model call, which is much faster than one command per instance")
 
     parser = ArgumentParser(
         prog=PROG,
@@ -119,19 +166,18 @@ def build_parser() -> ArgumentParser:
         epilog="Errors (bad input, missing or corrupt models) are one line on stderr with exit code 2. "
         "See `%(prog)s COMMAND --help`.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subcommands = {}
+    for name, composition in COMPOSITIONS.items():
+        subcommands[name] = commands.add_parser(
+            name, parents=[common, checked], help=composition.help, description=composition.help,
+            epilog=f"LINES of --batch: each {composition.line_help}.")
     for name in ("sort", "merge-sort"):
-        sub = commands.add_parser(name, parents=[common, checked], help=COMPOSITIONS[name].help,
-                                  description=COMPOSITIONS[name].help)
-        sub.add_argument("values", nargs="*", metavar="VALUES", help="the integers to sort, each 0..255")
+        subcommands[name].add_argument("values", nargs="*", metavar="VALUES", help="the integers to sort, each 0..255")
     for name in ("shortest-path", "mst"):
-        sub = commands.add_parser(name, parents=[common, checked], help=COMPOSITIONS[name].help,
-                                  description=COMPOSITIONS[name].help)
-        sub.add_argument("graph", nargs="?", default="-", metavar="GRAPH", help=GRAPH_HELP)
+        subcommands[name].add_argument("graph", nargs="?", metavar="GRAPH", help=GRAPH_HELP)
     for name in ("add", "mul"):
-        sub = commands.add_parser(name, parents=[common, checked], help=COMPOSITIONS[name].help,
-                                  description=COMPOSITIONS[name].help)
-        sub.add_argument("a", metavar="A", help="first operand")
-        sub.add_argument("b", metavar="B", help="second operand")
+        subcommands[name].add_argument("a", nargs="?", metavar="A", help="first operand")
+        subcommands[name].add_argument("b", nargs="?", metavar="B", help="second operand")
     execute = commands.add_parser(
         "execute", parents=[common], help="what a Python program prints, as the LSTM executor reads it",
         description="Feed a program to a Learning-to-Execute LSTM executor (after the primer stored in its "
@@ -182,32 +228,54 @@ def render(command: str, answer: dict) -> str:
     return str(answer["result"])
 
 
-def run(args) -> tuple[dict, int]:
-    """(JSON answer, exit code) of the parsed command line."""
+def _instances(args, composition: Composition) -> list:
+    """The instances of the command line: one from its arguments, or those of ``--batch``."""
+    if args.batch is None:
+        return [composition.read(args)]
+    given = next((name for name in ("values", "graph", "a", "b") if getattr(args, name, None)), None)
+    if given is not None:
+        raise ValueError(f"--batch reads the instances from {args.batch}; give no {given.upper()} as well")
+    if args.format == "text":
+        raise ValueError("--batch answers in JSON lines; --format text is for one instance")
+    return read_batch(args.batch, composition.read_line)
+
+
+def run(args) -> tuple[list[dict], int]:
+    """(JSON answers, one per instance, and the exit code) of the parsed command line."""
     server = _served(args)
     if args.command == "execute":
         program = sys.stdin.read() if args.program == "-" else args.program
         executor = (Executor(server.open_model(args.executor, "lte")) if server else
                     Executor.load(models_dir(args), args.executor))
-        return {"output": executor.execute([program])[0]}, 0
+        return [{"output": executor.execute([program])[0]}], 0
     composition = COMPOSITIONS[args.command]
-    instance = composition.read(args)
+    instances = _instances(args, composition)
     engine = (TFServingEngine.open(server.open_model, composition.subroutines) if server else
               OnnxEngine.load(models_dir(args), composition.subroutines))
     try:
-        answer = composition.compute(engine, instance)
+        answers = composition.compute(engine, instances)
     except ModelError:
         raise
     except ValueError as error:  # the input was checked: a model's output broke the next call
         raise ValueError(f"{args.command}: a model's output is not a valid input of the next call: {error}") from None
     if not args.check:
-        return answer, 0
-    oracle = composition.compute(OracleEngine(), instance)
-    agree = oracle == answer
-    return {**answer, "check": {"agree": agree, "oracle": oracle}}, 0 if agree else EXIT_DISAGREE
+        return answers, 0
+    oracles = composition.compute(OracleEngine(), instances)
+    agree = [answer == oracle for answer, oracle in zip(answers, oracles)]
+    checked = [{**answer, "check": {"agree": same, "oracle": oracle}}
+               for answer, oracle, same in zip(answers, oracles, agree)]
+    return checked, 0 if all(agree) else EXIT_DISAGREE
 
 
-def _print(args, answer: dict) -> None:
+def _print(args, answers: list[dict]) -> None:
+    if getattr(args, "batch", None) is not None:
+        for answer in answers:
+            print(json.dumps(answer))
+        if args.check:
+            agreeing = sum(answer["check"]["agree"] for answer in answers)
+            print(f"check: {agreeing} of {len(answers)} instances agree with the oracle", file=sys.stderr)
+        return
+    answer = answers[0]
     if args.format == "json":
         print(json.dumps(answer))
         return
@@ -220,8 +288,8 @@ def _print(args, answer: dict) -> None:
 
 def _compose(argv) -> int:
     args = build_parser().parse_args(argv)
-    answer, code = run(args)
-    _print(args, answer)
+    answers, code = run(args)
+    _print(args, answers)
     return code
 
 

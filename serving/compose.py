@@ -1,8 +1,12 @@
-"""The composition CLI's commands as functions: an engine and parsed input -> a JSON-able result.
+"""The composition CLI's commands as functions: an engine and parsed instances -> JSON-able answers.
 
-Each runs one algorithm of ``serving.algorithms`` on one instance (a batch of one) and writes
-the answer in the CLI's JSON form, so the answers of two engines compare with ``==``.
+Each function runs one algorithm of ``serving.algorithms`` on a list of instances and returns
+one answer per instance, in the CLI's JSON form, so the answers of two engines compare with
+``==``. Instances of the same size run together: one batch of at most ``MAX_BATCH`` instances
+per model call, which is what makes ``l2e-compose ... --batch`` fast.
 """
+
+from collections.abc import Callable, Hashable, Sequence
 
 import numpy as np
 
@@ -15,15 +19,36 @@ from serving.numbers import INFINITY, MAX_LIST_VALUE
 from serving.oracle import OracleEngine
 from serving.parse import Graph
 
-
-def sorted_values(engine: Engine, values: np.ndarray) -> dict:
-    """``{"output": [...]}``: the list values int64 [1, N] sorted by selection sort."""
-    return {"output": selection_sort(engine, values)[0].tolist()}
+MAX_BATCH = 64
+"""Most instances in one batch of model calls (bounds memory: graphs of N nodes cost N x N each)."""
 
 
-def merge_sorted_values(engine: Engine, values: np.ndarray) -> dict:
-    """``{"output": [...]}``: the list values int64 [1, N] sorted by merge sort."""
-    return {"output": merge_sort(engine, values)[0].tolist()}
+def in_batches(instances: Sequence, size_of: Callable[[object], Hashable],
+               solve: Callable[[list], list]) -> list:
+    """``solve`` over batches of same-size instances (at most ``MAX_BATCH`` each); the answers
+    in the order of ``instances``."""
+    groups: dict[Hashable, list[int]] = {}
+    for index, instance in enumerate(instances):
+        groups.setdefault(size_of(instance), []).append(index)
+    answers = [None] * len(instances)
+    for indices in groups.values():
+        for start in range(0, len(indices), MAX_BATCH):
+            chunk = indices[start:start + MAX_BATCH]
+            for index, answer in zip(chunk, solve([instances[i] for i in chunk])):
+                answers[index] = answer
+    return answers
+
+
+def sorted_values(engine: Engine, lists: Sequence[np.ndarray]) -> list[dict]:
+    """``{"output": [...]}`` per list (int64 [N]), sorted by selection sort."""
+    return in_batches(lists, len, lambda group: [
+        {"output": row.tolist()} for row in selection_sort(engine, np.stack(group))])
+
+
+def merge_sorted_values(engine: Engine, lists: Sequence[np.ndarray]) -> list[dict]:
+    """``{"output": [...]}`` per list (int64 [N]), sorted by merge sort."""
+    return in_batches(lists, len, lambda group: [
+        {"output": row.tolist()} for row in merge_sort(engine, np.stack(group))])
 
 
 def check_distance_range(graph: Graph) -> None:
@@ -38,30 +63,59 @@ def check_distance_range(graph: Graph) -> None:
                          "path's last edge)") from None
 
 
-def shortest_paths(engine: Engine, graph: Graph) -> dict:
-    """``{"distances": [...]}``: Dijkstra's distance of every node from the source, None if
-    unreachable. Call ``check_distance_range`` first."""
-    distances = dijkstra(engine, graph.weights, np.array([graph.source]))[0]
-    return {"distances": [None if d == INFINITY else int(d) for d in distances]}
-
-
-def spanning_tree(engine: Engine, graph: Graph) -> dict:
-    """``{"edges": [[parent, node, weight], ...], "weight": W}``: Prim's minimum spanning tree
-    (a forest when the graph is disconnected), edges in node order."""
+def check_undirected(graph: Graph) -> None:
+    """ValueError for a directed graph, which has no minimum spanning tree."""
     if graph.directed:
         raise ValueError("graph: a minimum spanning tree needs an undirected graph")
-    forest = prim(engine, graph.weights)
-    parent, weights = forest.parent[0], graph.weights[0]
-    edges = [[int(parent[node]), node, int(weights[parent[node], node])]
-             for node in range(len(parent)) if parent[node] >= 0]
-    return {"edges": edges, "weight": int(forest.total_weight[0])}
 
 
-def sum_of(engine: Engine, a: int, b: int) -> dict:
-    """``{"result": a + b}`` by the engine's addition."""
-    return {"result": int(engine.add(np.array([a]), np.array([b]))[0])}
+def _nodes(graph: Graph) -> int:
+    return graph.weights.shape[1]
 
 
-def product_of(engine: Engine, a: int, b: int) -> dict:
-    """``{"result": a * b}`` by the engine's multiplication."""
-    return {"result": int(engine.mul(np.array([a]), np.array([b]))[0])}
+def _stacked_weights(group: list[Graph]) -> np.ndarray:
+    return np.concatenate([graph.weights for graph in group])
+
+
+def shortest_paths(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
+    """``{"distances": [...]}`` per graph: Dijkstra's distance of every node from the source, None
+    if unreachable. Call ``check_distance_range`` on each graph first."""
+    def solve(group):
+        distances = dijkstra(engine, _stacked_weights(group), np.array([graph.source for graph in group]))
+        return [{"distances": [None if d == INFINITY else int(d) for d in row]} for row in distances]
+
+    return in_batches(graphs, _nodes, solve)
+
+
+def spanning_tree(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
+    """``{"edges": [[parent, node, weight], ...], "weight": W}`` per undirected graph: Prim's
+    minimum spanning tree (a forest when the graph is disconnected), edges in node order."""
+    def solve(group):
+        weights = _stacked_weights(group)
+        forest = prim(engine, weights)
+        answers = []
+        for row, parent in enumerate(forest.parent):
+            edges = [[int(parent[node]), node, int(weights[row, parent[node], node])]
+                     for node in range(len(parent)) if parent[node] >= 0]
+            answers.append({"edges": edges, "weight": int(forest.total_weight[row])})
+        return answers
+
+    return in_batches(graphs, _nodes, solve)
+
+
+def _arithmetic(operation: Callable[[Engine], Callable], pairs: Sequence[tuple[int, int]], engine: Engine):
+    def solve(group):
+        a, b = np.array(group, dtype=np.int64).T
+        return [{"result": int(r)} for r in operation(engine)(a, b)]
+
+    return in_batches(pairs, lambda pair: 0, solve)
+
+
+def sums(engine: Engine, pairs: Sequence[tuple[int, int]]) -> list[dict]:
+    """``{"result": a + b}`` per pair (a, b), by the engine's addition."""
+    return _arithmetic(lambda e: e.add, pairs, engine)
+
+
+def products(engine: Engine, pairs: Sequence[tuple[int, int]]) -> list[dict]:
+    """``{"result": a * b}`` per pair (a, b), by the engine's multiplication."""
+    return _arithmetic(lambda e: e.mul, pairs, engine)

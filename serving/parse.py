@@ -36,8 +36,30 @@ def parse_int(text: str, name: str, max_value: int) -> int:
 def parse_values(texts: list[str], max_value: int = MAX_LIST_VALUE) -> np.ndarray:
     """Numbers to sort: int64 [1, N] from N >= 1 texts, each an integer in 0..max_value."""
     if not texts:
-        raise ValueError("values: give at least one number")
+        raise ValueError("values: give at least one number (or --batch FILE)")
     return np.array([[parse_int(text, "values", max_value) for text in texts]], dtype=np.int64)
+
+
+def _check_json_int(value, name: str, max_value: int) -> int:
+    if not _is_int(value):
+        raise ValueError(f"{name} must be an integer, got {json.dumps(value)}")
+    if not 0 <= value <= max_value:
+        raise ValueError(f"{name} must be between 0 and {max_value}, got {value}")
+    return value
+
+
+def parse_value_list(value, max_value: int = MAX_LIST_VALUE) -> np.ndarray:
+    """Numbers to sort given as a JSON list: int64 [N], N >= 1, each an integer in 0..max_value."""
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"values: expected a JSON list of at least one integer, got {json.dumps(value)[:40]}")
+    return np.array([_check_json_int(v, "values", max_value) for v in value], dtype=np.int64)
+
+
+def parse_int_pair(value, max_value: int) -> tuple[int, int]:
+    """Operands given as a JSON list ``[a, b]``, each an integer in 0..max_value."""
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"operands: expected [A, B], got {json.dumps(value)[:40]}")
+    return _check_json_int(value[0], "a", max_value), _check_json_int(value[1], "b", max_value)
 
 
 @dataclass(frozen=True)
@@ -55,15 +77,15 @@ class Graph:
     directed: bool
 
 
-def read_text(path: str) -> str:
-    """The text of file ``path``, or of stdin for ``-``; ValueError if it cannot be read."""
+def read_text(path: str, what: str = "graph") -> str:
+    """The text of file ``path``, or of stdin for ``-``; ValueError naming ``what`` if it cannot be read."""
     try:
         if path == "-":
             return sys.stdin.read()
         with open(path) as f:
             return f.read()
     except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"graph: cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+        raise ValueError(f"{what}: cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
 
 
 def _is_int(value) -> bool:
@@ -93,6 +115,11 @@ def parse_graph(text: str) -> Graph:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"graph: malformed JSON: {error}") from None
+    return graph_from_json(data)
+
+
+def graph_from_json(data) -> Graph:
+    """The graph of a decoded JSON value (see the module docstring)."""
     if not isinstance(data, dict):
         raise ValueError("graph: expected a JSON object {\"nodes\": N, \"edges\": [[u, v, w], ...]}")
     unknown = sorted(set(data) - GRAPH_KEYS)

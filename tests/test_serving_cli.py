@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import serving.cli
+import serving.compose
 from onnx_models import write_exact_models, write_executor
 from serving.algorithms.dijkstra import dijkstra
 from serving.algorithms.merge_sort import merge_sort
@@ -153,7 +154,7 @@ BAD_INPUT = [
     (["merge-sort", ""], "values must be an integer"),
     (["add", "1", "256"], "b must be between 0 and 255"),
     (["mul", "64", "1"], "a must be between 0 and 63"),
-    (["mul", "1"], "the following arguments are required: B"),
+    (["mul", "1"], "give the operands A and B"),
     (["execute", "print(x!)"], "program: characters outside the vocabulary: '!'"),
     (["execute", "PRINT(1)"], "characters outside the vocabulary: 'INPRT'"),
     (["execute", "print(1)@"], "'@' marks the end of the input"),
@@ -239,3 +240,103 @@ def test_the_module_entry_point_prints_help_and_one_line_errors():
                          capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.startswith("l2e-compose: error: graph: malformed JSON") and bad.stderr.count("\n") == 1
+
+
+# --- --batch -----------------------------------------------------------------------------------
+
+BATCH_LISTS = [[5, 3, 255], [9], [200, 7, 7, 1], [0, 255, 128], [4, 4]]
+
+
+@pytest.mark.parametrize("command", ["sort", "merge-sort"])
+def test_batch_answers_every_line_in_order_as_one_instance_would(models, capsys, monkeypatch, command):
+    lines = "\n".join(json.dumps(values) for values in BATCH_LISTS) + "\n\n"
+    code, out, err = _run(capsys, command, "--batch", "-", "--models", models, "--check",
+                          stdin=lines, monkeypatch=monkeypatch)
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and err == "check: 5 of 5 instances agree with the oracle\n"
+    assert [a["output"] for a in answers] == [sorted(values) for values in BATCH_LISTS]
+    assert all(a["check"]["agree"] for a in answers)
+
+
+def test_batch_of_graphs_and_operands(models, capsys, monkeypatch, tmp_path):
+    graphs = [GRAPH, {**GRAPH, "source": 3}, {"nodes": 2, "edges": [[0, 1, 7]]}]
+    path = tmp_path / "graphs.jsonl"
+    path.write_text("".join(json.dumps(graph) + "\n" for graph in graphs))
+    for command in ("shortest-path", "mst"):
+        code, out, _ = _run(capsys, command, "--batch", str(path), "--models", models)
+        singles = []
+        for graph in graphs:
+            _, single, _ = _run(capsys, command, "--models", models, "--format", "json",
+                                stdin=json.dumps(graph), monkeypatch=monkeypatch)
+            singles.append(json.loads(single))
+        assert code == 0 and [json.loads(line) for line in out.splitlines()] == singles
+    code, out, _ = _run(capsys, "mul", "--batch", "-", "--models", models, stdin="[63, 62]\n[0, 5]\n",
+                        monkeypatch=monkeypatch)
+    assert code == 0 and out == '{"result": 3906}\n{"result": 0}\n'
+
+
+def test_batch_check_counts_disagreements_and_exits_1(models, capsys, monkeypatch):
+    class WrongOracle(OracleEngine):
+        def add(self, a, b):
+            return np.where(a == 1, super().add(a, b) + 1, super().add(a, b))
+
+    monkeypatch.setattr(serving.cli, "OracleEngine", WrongOracle)
+    code, out, err = _run(capsys, "add", "--batch", "-", "--models", models, "--check",
+                          stdin="[1, 2]\n[3, 4]\n[1, 1]\n", monkeypatch=monkeypatch)
+    assert code == 1 and err == "check: 1 of 3 instances agree with the oracle\n"
+    assert [json.loads(line)["check"]["agree"] for line in out.splitlines()] == [False, True, False]
+
+
+class CountingOracle(OracleEngine):
+    def __init__(self):
+        self.calls = 0
+
+    def find_min(self, values, mask):
+        self.calls += 1
+        return super().find_min(values, mask)
+
+
+def _find_min_calls(lists) -> int:
+    engine = CountingOracle()
+    assert serving.compose.sorted_values(engine, [np.array(v) for v in lists]) == [
+        {"output": sorted(v)} for v in lists]
+    return engine.calls
+
+
+def test_batch_runs_same_size_instances_together_in_chunks(monkeypatch):
+    rng = np.random.default_rng(3)
+    fives, fours = rng.integers(0, 256, (10, 5)).tolist(), rng.integers(0, 256, (3, 4)).tolist()
+    one_five, one_four = _find_min_calls(fives[:1]), _find_min_calls(fours[:1])
+    mixed = [fives[0], *fours[:2], *fives[1:], fours[2]]
+    assert _find_min_calls(mixed) == one_five + one_four
+    monkeypatch.setattr(serving.compose, "MAX_BATCH", 4)
+    assert _find_min_calls(fives) == 3 * one_five
+
+
+BAD_BATCHES = [
+    (["sort"], "[1, 2]\n[1, x]\n", "batch line 2: malformed JSON"),
+    (["sort"], "[1, 2]\n\n{\"a\": 1}\n", "batch line 3: values: expected a JSON list"),
+    (["sort"], "[]\n", "batch line 1: values: expected a JSON list of at least one integer"),
+    (["merge-sort"], "[1, 256]\n", "batch line 1: values must be between 0 and 255, got 256"),
+    (["sort"], "[1, 2.5]\n", "batch line 1: values must be an integer, got 2.5"),
+    (["sort"], "\n  \n", "batch: - holds no instances"),
+    (["sort", "3"], "[1]\n", "--batch reads the instances from -; give no VALUES as well"),
+    (["sort", "--format", "text"], "[1]\n", "--batch answers in JSON lines"),
+    (["add"], "[1, 2, 3]\n", "batch line 1: operands: expected [A, B]"),
+    (["mul"], "[1, 64]\n", "batch line 1: b must be between 0 and 63, got 64"),
+    (["shortest-path"], '{"nodes": 2, "edges": [[0, 2, 1]]}\n', "batch line 1: graph: edge 0 [0, 2, 1]: node 2"),
+    (["mst"], '{"nodes": 2, "edges": [], "directed": true}\n', "batch line 1: graph: a minimum spanning tree needs"),
+    (["shortest-path"], json.dumps({"nodes": 4, "edges": [[0, 1, 200], [1, 2, 200], [2, 3, 1]]}) + "\n",
+     "batch line 1: graph: a shortest path from node 0 is longer than 255"),
+]
+
+
+@pytest.mark.parametrize("argv, stdin, expected", BAD_BATCHES)
+def test_bad_batch_lines_are_one_line_errors_naming_the_line(models, capsys, monkeypatch, argv, stdin, expected):
+    _assert_one_line_error(*_run(capsys, *argv, "--batch", "-", "--models", models, stdin=stdin,
+                                 monkeypatch=monkeypatch), expected)
+
+
+def test_batch_file_that_cannot_be_read_is_a_one_line_error(models, capsys, tmp_path):
+    _assert_one_line_error(*_run(capsys, "sort", "--batch", str(tmp_path / "missing.jsonl"), "--models", models),
+                           "batch: cannot read")

@@ -58,7 +58,7 @@ def memorization(lengths, steps, seed, schemes=tuple(SCHEMES)):
 
 def programs(length, nesting, steps, seed, strategies=STRATEGIES):
     for strategy in strategies:
-        run_fit(f"programs-{strategy}-L{length}N{nesting}-s{seed}",
+        run_fit(f"programs-{strategy}-L{length}N{nesting}-S{steps}-s{seed}",
                 ["--experiment", "programs", "--length", str(length), "--nesting", str(nesting),
                  "--strategy", strategy, "--steps", str(steps), "--seed", str(seed)])
 
@@ -164,7 +164,7 @@ def programs_report() -> list[str]:
             axis.axhline(0, color="grey", linewidth=0.5)
         axes[0][0].legend()
         figure.tight_layout()
-        png = f"programs_strategies_L{length}N{nesting}.png"
+        png = f"programs_strategies_L{length}N{nesting}_S{steps}.png"
         figure.savefig(os.path.join(DOCS, png), dpi=120)
         plt.close(figure)
         lines += ["", f"![strategies relative to baseline]({png})", "",

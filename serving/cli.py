@@ -51,6 +51,8 @@ class Composition:
         compute: (engine, instances) -> their JSON-able answers, in order.
         help: one line for ``--help``.
         line_help: what a ``--batch`` line holds.
+        agrees: (instance, answer, oracle's answer) -> whether ``--check`` counts the answer as
+            right (default: equal to the oracle's).
     """
 
     subroutines: tuple[str, ...]
@@ -59,6 +61,7 @@ class Composition:
     compute: Callable[[object, list], list[dict]]
     help: str
     line_help: str
+    agrees: Callable[[object, dict, dict], bool] = lambda instance, answer, oracle: answer == oracle
 
 
 def _values(args):
@@ -106,7 +109,8 @@ COMPOSITIONS = {
                                  "Dijkstra's distances from the source (find_min and add models)", _GRAPH_LINE),
     "mst": Composition(("find_min",), _checked(compose.check_undirected, _graph),
                        _checked(compose.check_undirected, graph_from_json), compose.spanning_tree,
-                       "Prim's minimum spanning tree, a forest if disconnected (find_min model)", _GRAPH_LINE),
+                       "Prim's minimum spanning tree, a forest if disconnected (find_min model)", _GRAPH_LINE,
+                       compose.is_minimum_spanning_forest),
     "add": Composition(("add",), _operands("add"), _operand_line("add"), compose.sums,
                        f"A + B for A, B in 0..{FORMATS['add'].max_input} (add model)", "[A, B]"),
     "mul": Composition(("mul",), _operands("mul"), _operand_line("mul"), compose.products,
@@ -152,7 +156,8 @@ def build_parser() -> ArgumentParser:
     checked = ArgumentParser(add_help=False)
     checked.add_argument("--check", action="store_true",
                          help="also run the exact oracle engine and report whether it agrees (exit code 1 if not; "
-                         "with --batch, a count of agreeing instances on stderr)")
+                         "with --batch, a count of agreeing instances on stderr); for mst any minimum spanning "
+                         "forest agrees, as equal weights can give several")
     checked.add_argument("--batch", metavar="FILE",
                          help='answer many instances: one per line of FILE ("-" for stdin), as JSON (see LINES '
                          "below); one JSON answer per line comes out, in order. Instances of the same size run "
@@ -261,7 +266,8 @@ def run(args) -> tuple[list[dict], int]:
     if not args.check:
         return answers, 0
     oracles = composition.compute(OracleEngine(), instances)
-    agree = [answer == oracle for answer, oracle in zip(answers, oracles)]
+    agree = [composition.agrees(instance, answer, oracle)
+             for instance, answer, oracle in zip(instances, answers, oracles)]
     checked = [{**answer, "check": {"agree": same, "oracle": oracle}}
                for answer, oracle, same in zip(answers, oracles, agree)]
     return checked, 0 if all(agree) else EXIT_DISAGREE

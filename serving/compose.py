@@ -103,6 +103,29 @@ def spanning_tree(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
     return in_batches(graphs, _nodes, solve)
 
 
+def is_minimum_spanning_forest(graph: Graph, answer: dict, oracle: dict) -> bool:
+    """Whether ``answer`` (``spanning_tree``'s form) is a minimum spanning forest of ``graph`` as
+    good as the oracle's: its edges exist with the weights it names, they join no cycle, they are
+    as many as the oracle's (so they span every component) and they weigh as much. A graph with
+    equal weights can have several such forests; any of them is right."""
+    weights = graph.weights[0]
+    root = list(range(len(weights)))
+
+    def find(node):
+        while root[node] != node:
+            root[node] = root[root[node]]
+            node = root[node]
+        return node
+
+    total = 0
+    for u, v, w in answer["edges"]:
+        if not (0 <= u < len(weights) and 0 <= v < len(weights)) or weights[u, v] != w or find(u) == find(v):
+            return False
+        root[find(u)] = find(v)
+        total += w
+    return len(answer["edges"]) == len(oracle["edges"]) and total == answer["weight"] == oracle["weight"]
+
+
 def _arithmetic(operation: Callable[[Engine], Callable], pairs: Sequence[tuple[int, int]], engine: Engine):
     def solve(group):
         a, b = np.array(group, dtype=np.int64).T

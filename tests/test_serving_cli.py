@@ -340,3 +340,16 @@ def test_bad_batch_lines_are_one_line_errors_naming_the_line(models, capsys, mon
 def test_batch_file_that_cannot_be_read_is_a_one_line_error(models, capsys, tmp_path):
     _assert_one_line_error(*_run(capsys, "sort", "--batch", str(tmp_path / "missing.jsonl"), "--models", models),
                            "batch: cannot read")
+
+
+def test_mst_check_accepts_any_minimum_spanning_forest():
+    from serving.parse import graph_from_json
+
+    triangle = graph_from_json({"nodes": 4, "edges": [[0, 1, 1], [1, 2, 1], [0, 2, 1]]})  # node 3 alone
+    oracle = {"edges": [[0, 1, 1], [1, 2, 1]], "weight": 2}
+    agrees = serving.compose.is_minimum_spanning_forest
+    assert agrees(triangle, {"edges": [[0, 1, 1], [0, 2, 1]], "weight": 2}, oracle)
+    assert not agrees(triangle, {"edges": [[0, 1, 1], [1, 0, 1]], "weight": 2}, oracle)  # a cycle
+    assert not agrees(triangle, {"edges": [[0, 1, 1]], "weight": 1}, oracle)  # spans too little
+    assert not agrees(triangle, {"edges": [[0, 1, 1], [2, 3, 1]], "weight": 2}, oracle)  # no edge 2-3
+    assert not agrees(triangle, {"edges": [[0, 1, 1], [1, 2, 1]], "weight": 3}, oracle)  # wrong weight

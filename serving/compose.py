@@ -51,16 +51,28 @@ def merge_sorted_values(engine: Engine, lists: Sequence[np.ndarray]) -> list[dic
         {"output": row.tolist()} for row in merge_sort(engine, np.stack(group))])
 
 
+class _EightBitDistances(OracleEngine):
+    """The oracle, refusing any sum ``dist(u) + w(u, v)`` above 255 that Dijkstra forms."""
+
+    def add(self, a, b) -> np.ndarray:
+        total = super().add(a, b)
+        too_long = (total > MAX_LIST_VALUE) & (total != INFINITY)
+        if too_long.any():
+            raise ValueError(int(total[too_long][0]))
+        return total
+
+
 def check_distance_range(graph: Graph) -> None:
-    """ValueError if Dijkstra would have to add an edge to a distance above 255: the engines add
-    8-bit numbers (the paper's), so a shortest path may pass 255 only on its last edge. Found by
-    running Dijkstra on the oracle engine, whose addition refuses such an operand."""
+    """ValueError if Dijkstra on ``graph`` would form a distance above 255: the find-min model
+    compares the 8-bit numbers it was trained on (the paper's), so every ``dist(u) + w(u, v)``
+    Dijkstra computes must stay within 0..255. Found by running Dijkstra on an oracle engine that
+    refuses longer sums."""
     try:
-        dijkstra(OracleEngine(), graph.weights, np.array([graph.source]))
-    except ValueError:
-        raise ValueError(f"graph: a shortest path from node {graph.source} is longer than {MAX_LIST_VALUE} "
-                         "and goes on; the engines add 8-bit numbers (distances above 255 only on a "
-                         "path's last edge)") from None
+        dijkstra(_EightBitDistances(), graph.weights, np.array([graph.source]))
+    except ValueError as error:
+        raise ValueError(f"graph: from node {graph.source}, a shortest path plus one edge weighs {error}, above "
+                         f"{MAX_LIST_VALUE}; the models compare 8-bit numbers, so each distance plus each edge "
+                         f"out of its node must be at most {MAX_LIST_VALUE}") from None
 
 
 def check_undirected(graph: Graph) -> None:

@@ -158,6 +158,8 @@ def test_compositions_cover_each_suite_once_and_follow_the_subroutines_given():
     assert all(r["exact"] == 1.0 and r["per_number"] == 1.0 for r in rows)
     spoiled = evaluate_compositions(_WrongOnLargeValues(), ("find_min",), [40], seed=3)
     assert spoiled[0]["algorithm"] == "selection_sort" and spoiled[0]["exact"] < 1.0
+    fewer = evaluate_compositions(OracleEngine(), ("find_min",), [6], seed=3, graphs=7)
+    assert [r["instances"] for r in fewer] == [100] + [7] * len(GRAPH_FAMILIES)  # sort, then prim
 
 
 def test_run_rows_falls_back_to_single_rows_and_marks_rejected_ones():

@@ -77,6 +77,16 @@ def test_long_progressions_use_only_the_steps_that_fit_in_8_bits():
     assert list_test_suite(np.random.default_rng(2), 256, 0, 3).values.max() == 255
 
 
+def test_lists_longer_than_256_cycle_a_step_1_progression_round_0_to_255():
+    suite = list_test_suite(np.random.default_rng(3), 500, num_uniform=2, num_progressions=5)
+    assert suite.values.shape == (7, 500) and suite.values.min() >= 0 and suite.values.max() <= 255
+    for values in suite.values[2:]:
+        counts = np.bincount(values, minlength=256)
+        assert set(counts.tolist()) == {1, 2} and counts.sum() == 500
+        twice = np.flatnonzero(counts == 2)  # a run of 244 numbers, round the circle from the start
+        assert len(twice) == 244 and len(set((np.diff(twice) % 256).tolist()) - {1, 13}) == 0
+
+
 # --- graphs ------------------------------------------------------------------------------------
 
 

@@ -37,9 +37,15 @@ def build_parser():
 
     p = ArgumentParser(prog="python tools/nee_tables.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", required=True, metavar="DIR", help="directory of the nee-* runs (see above)")
-    p.add_argument("--sizes", type=bounded_int(6, 256), nargs="+", default=[25, 50, 75, 100],
+    p.add_argument("--sizes", type=bounded_int(6, 1000), nargs="+", default=[25, 50, 75, 100],
                    help="list lengths and graph sizes to test (default 25 50 75 100)")
     p.add_argument("--seed", type=bounded_int(0), default=0, help="seed of the test suites (default 0)")
+    p.add_argument("--graphs", type=bounded_int(1, 100), default=100,
+                   help="graphs per family and size: the first GRAPHS of the suite's 100 (default 100; fewer "
+                   "makes large sizes affordable)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the rows of other sizes from DIR/nee-tables.json when it scored the same runs "
+                   "(to add a size, e.g. --sizes 500 --graphs 20, without redoing the others)")
     p.add_argument("--write", action="store_true", help="write the tables into docs/RESULTS.md")
     p.add_argument("--note", action="append", default=[], metavar="TEXT",
                    help="a paragraph to add under the tables (repeatable; not part of the shown command)")
@@ -59,13 +65,16 @@ def read_run(directory: str) -> dict | None:
 
 def fit_command(config: dict, steps: int) -> str:
     """The ``python -m l2e.fit`` command that trains a run of ``config`` for ``steps`` steps."""
-    holdout = f" --holdout {config['holdout']}" if config["subroutine"] == "add" and config["holdout"] != 256 else ""
-    scaled = f" --scalable-softmax {config['scalable_softmax']}" if config.get("scalable_softmax", "none") != "none" else ""
-    from l2e.train.nee_options import NEEConfig
+    from l2e.train.nee_options import PRESETS, NEEConfig
 
+    holdout = f" --holdout {config['holdout']}" if config["subroutine"] == "add" and config["holdout"] != 256 else ""
+    layers = (f" --layers {config['num_layers']}"
+              if config["num_layers"] != PRESETS[config["preset"]]["settings"]["num_layers"] else "")
+    encoder = f" --encoder-layers {config['encoder_layers']}" if config.get("encoder_layers") is not None else ""
+    scaled = f" --scalable-softmax {config['scalable_softmax']}" if config.get("scalable_softmax", "none") != "none" else ""
     patience = f" --patience {config['patience']}" if config["patience"] != NEEConfig.patience else ""
-    return (f"python -m l2e.fit --experiment {config['experiment']} --preset {config['preset']}{holdout}{scaled} "
-            f"--steps {steps}{patience}")
+    return (f"python -m l2e.fit --experiment {config['experiment']} --preset {config['preset']}{holdout}{layers}"
+            f"{encoder}{scaled} --steps {steps}{patience}")
 
 
 def goal_line(table1: list[dict]) -> str:
@@ -86,16 +95,20 @@ def markdown(results: dict, command: str, notes: list[str]) -> str:
              "|---|---|---|---|---|---|"]
     for run in results["runs"]:
         c = run["config"]
-        lines.append(f"| {c['subroutine']} | `{fit_command(c, run['steps'])}` | {c['num_layers']}+{c['num_layers']} layers, "
+        encoder_layers = c["num_layers"] if c.get("encoder_layers") is None else c["encoder_layers"]
+        lines.append(f"| {c['subroutine']} | `{fit_command(c, run['steps'])}` | {encoder_layers}+{c['num_layers']} layers, "
                      f"d={c['d_model']}, ff {c['ff_dim']}{'' if c.get('scalable_softmax', 'none') == 'none' else ', Scalable-Softmax ' + c['scalable_softmax']} | "
                      f"{run['steps']} | {run['seconds'] / 60:.1f} min | "
                      f"{run['val_step_accuracy'] * 100:.2f}% |")
     table1 = results["algorithms"]
     if table1:
         sizes = sorted({r["size"] for r in table1})
+        graph_counts = {r["size"]: r["instances"] for r in table1 if r["family"] != "lists"}
+        fewer = ", ".join(f"{count} at size {size}" for size, count in sorted(graph_counts.items()) if count != 100)
         lines += ["", "### Table 1 analogue: per-number accuracy / whole-output exact match (%)", "",
-                  f"Paper (per number): {PAPER_TABLE_1}. Lists: 60 uniform + 40 shuffled progressions per size; "
-                  "graphs: 100 per family and size. Minimum spanning tree: per number = the forest's total "
+                  f"Paper (per number): {PAPER_TABLE_1}. Lists: 60 uniform + 40 shuffled progressions per size "
+                  "(above 256 numbers the progressions repeat numbers); graphs: 100 per family and size"
+                  f"{' (' + fewer + ')' if fewer else ''}. Minimum spanning tree: per number = the forest's total "
                   "weight is right (the paper's count), exact = the parent array is a minimum spanning forest.", "",
                   "| algorithm | inputs | " + " | ".join(str(s) for s in sizes) + " |",
                   "|---|---|" + "---|" * len(sizes)]
@@ -124,6 +137,19 @@ def markdown(results: dict, command: str, notes: list[str]) -> str:
         lines += ["", note]
     lines.append(END)
     return "\n".join(lines)
+
+
+def kept_rows(path: str, runs: list[dict], args) -> tuple[list[dict], list[str]]:
+    """(Table-1 rows of sizes other than ``args.sizes``, the commands that made them) from the
+    previous results at ``path``; ValueError unless they scored the same runs with the same seed."""
+    if not os.path.exists(path):
+        raise ValueError(f"keep: no previous results {path}")
+    with open(path) as f:
+        previous = json.load(f)
+    if previous["runs"] != runs or previous["seed"] != args.seed:
+        raise ValueError(f"keep: {path} scored other runs or another seed; run without --keep")
+    commands = previous.get("commands") or []
+    return [r for r in previous["algorithms"] if r["size"] not in args.sizes], commands
 
 
 def write_section(section: str) -> None:
@@ -170,14 +196,17 @@ def main(argv=None) -> int:
             path = os.path.join(args.runs, run["name"], "model.keras")
             seen = seen_numbers(run["config"]["seed"], run["config"]["holdout"])
             addition.append(addition_scores(KerasEngine.load({"add": path}), seen))
-    results = {"seed": args.seed, "runs": runs,
-               "algorithms": evaluate_compositions(engine, engine.subroutines, args.sizes, args.seed, progress),
+    command = ("python tools/nee_tables.py --runs " + args.runs + " --sizes " + " ".join(map(str, args.sizes))
+               + (f" --graphs {args.graphs}" if args.graphs != 100 else ""))
+    kept, commands = kept_rows(os.path.join(args.runs, "nee-tables.json"), runs, args) if args.keep else ([], [])
+    algorithms = evaluate_compositions(engine, engine.subroutines, args.sizes, args.seed, progress, args.graphs)
+    results = {"seed": args.seed, "runs": runs, "commands": [*commands, command],
+               "algorithms": sorted(kept + algorithms, key=lambda r: r["size"]),
                "addition": addition,
                "multiplication": multiplication_scores(engine) if "mul" in models else None}
     with open(os.path.join(args.runs, "nee-tables.json"), "w") as f:
         json.dump(results, f, indent=1)
-    command = "python tools/nee_tables.py --runs " + args.runs + " --sizes " + " ".join(map(str, args.sizes))
-    section = markdown(results, command, args.note)
+    section = markdown(results, "` then `".join(results["commands"]), args.note)
     if args.write:
         write_section(section)
     print(section)

@@ -107,10 +107,11 @@ def evaluate_graphs(engine: Engine, algorithm: str, weights: np.ndarray, sources
 
 
 def evaluate_compositions(engine: Engine, subroutines: Iterable[str], sizes: Iterable[int], seed: int = 0,
-                          progress: Callable[[dict], None] | None = None) -> list[dict]:
+                          progress: Callable[[dict], None] | None = None, graphs: int = 100) -> list[dict]:
     """The Table-1 analogue: every composition whose subroutines are all in ``subroutines``, on
-    the test suites of each size (lists: ``list_test_suite``; graphs: 100 per family of
-    ``graph_test_suite``), all drawn from ``seed`` alone, so a seed and a size name one suite.
+    the test suites of each size (lists: ``list_test_suite``; graphs: ``graphs`` per family of
+    ``graph_test_suite``, the first of the 100 when fewer), all drawn from ``seed`` alone, so a
+    seed and a size name one suite.
 
     Returns:
         one dict per (size, algorithm, family): ``algorithm``, ``family`` ("lists" for sorts),
@@ -121,7 +122,7 @@ def evaluate_compositions(engine: Engine, subroutines: Iterable[str], sizes: Ite
     for size in sizes:
         for algorithm, needs in COMPOSITIONS.items():
             if set(needs) <= set(subroutines):
-                for family, score in _suites(algorithm, size, seed):
+                for family, score in _suites(algorithm, size, seed, graphs):
                     started = time.monotonic()
                     rows.append({"algorithm": algorithm, "family": family, "size": size, **score(engine),
                                  "seconds": round(time.monotonic() - started, 1)})
@@ -130,15 +131,16 @@ def evaluate_compositions(engine: Engine, subroutines: Iterable[str], sizes: Ite
     return rows
 
 
-def _suites(algorithm: str, size: int, seed: int) -> list[tuple[str, Callable[[Engine], dict]]]:
-    """(family, engine -> scores) for each test suite of ``algorithm`` at ``size``."""
+def _suites(algorithm: str, size: int, seed: int, graphs: int = 100) -> list[tuple[str, Callable[[Engine], dict]]]:
+    """(family, engine -> scores) for each test suite of ``algorithm`` at ``size`` (the first
+    ``graphs`` graphs of each family's 100)."""
     if algorithm in LIST_ALGORITHMS:
         values = list_test_suite(np.random.default_rng([seed, size]), size).values
         return [("lists", lambda engine: evaluate_lists(engine, algorithm, values))]
     suites = [graph_test_suite(np.random.default_rng([seed, size, index]), family, size)
               for index, family in enumerate(GRAPH_FAMILIES)]
-    return [(suite.family, lambda engine, suite=suite: evaluate_graphs(engine, algorithm, suite.weights, suite.sources))
-            for suite in suites]
+    return [(suite.family, lambda engine, suite=suite: evaluate_graphs(
+        engine, algorithm, suite.weights[:graphs], suite.sources[:graphs])) for suite in suites]
 
 
 def _accuracy(engine_results: np.ndarray, expected: np.ndarray, where: np.ndarray) -> float | None:

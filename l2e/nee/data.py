@@ -89,8 +89,14 @@ def _progression_lists(rng: np.random.Generator, count: int, size: int) -> np.nd
     """int64 [count, size], shuffled arithmetic progressions within 0..255.
 
     The step is uniform over the steps of 1..4 whose progression of ``size`` terms fits (step 1
-    always does, as size <= 256); the start is uniform over the starts that fit.
+    does up to 256 terms); the start is uniform over the starts that fit. Longer lists cannot
+    hold that many distinct numbers: they run a step-1 progression round 0..255 from a uniform
+    start, so every number appears ``size // 256`` or ``size // 256 + 1`` times.
     """
+    if size > MAX_LIST_VALUE + 1:
+        start = rng.integers(0, MAX_LIST_VALUE + 1, size=count)
+        cycled = (start[:, None] + np.arange(size)) % (MAX_LIST_VALUE + 1)
+        return rng.permuted(cycled, axis=1)
     steps = np.arange(1, MAX_PROGRESSION_STEP + 1)
     steps = steps[(size - 1) * steps <= MAX_LIST_VALUE]
     step = rng.choice(steps, size=count)
@@ -138,7 +144,7 @@ def list_test_suite(rng, size: int, num_uniform: int = 60, num_progressions: int
 
     Args:
         rng: numpy.random.Generator.
-        size: length of every list, 1..256.
+        size: length of every list, at least 1 (above 256 the progressions repeat numbers).
         num_uniform: uniform lists, at least 0.
         num_progressions: progressions with step 1..4, at least 0.
 
@@ -146,7 +152,7 @@ def list_test_suite(rng, size: int, num_uniform: int = 60, num_progressions: int
         ListSuite with values [num_uniform + num_progressions, size].
     """
     rng = _check_rng(rng)
-    size = check_int("size", size, 1, MAX_LIST_VALUE + 1)
+    size = check_int("size", size, 1)
     num_uniform = check_int("num_uniform", num_uniform, 0)
     num_progressions = check_int("num_progressions", num_progressions, 0)
     return _mixed_lists(rng, num_uniform, num_progressions, size)

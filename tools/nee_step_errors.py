@@ -2,15 +2,18 @@
 
     python tools/nee_step_errors.py runs/shipped/find_min/model.keras [--sizes 25 100] [--json]
 
-Two measurements of one trained find-min model (``python -m l2e.fit --experiment nee-find-min``):
+Three measurements of one trained find-min model (``python -m l2e.fit --experiment nee-find-min``):
 
 - steps: every step of selection sort on lists of each size (60 uniform + 40 shuffled
   progressions, ``list_test_suite`` seeded by the size, so not the Table-1 suites), fed the
   oracle's mask, so one error does not spoil the steps after it; counts of wrong values and
   pointers, and the first wrong steps as (true minimum, value, pointed-to number, candidates);
 - crowd: lists whose minimum 63 competes with K numbers just above it, either 64, 65, ...
-  (``dense``) or drawn from 64..79 with repeats (``near``); the share of wrong values. A model
-  whose attention fades as the candidates multiply fails here first.
+  (``dense``, up to K = 100) or drawn from 64..79 with repeats (``near``, up to K = 1000); the
+  share of wrong values. A model whose attention fades as the candidates multiply fails here
+  first;
+- pairs: find-min of every pair of numbers 0..255 and INFINITY (Dijkstra's and Prim's pairwise
+  minimum); the count of wrong values.
 """
 
 import json
@@ -20,7 +23,9 @@ import sys
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CROWD_SIZES = (8, 16, 32, 64, 100)
+CROWD_SIZES = (8, 16, 32, 64, 100, 200, 500, 1000)
+DENSE_SIZES = 100
+"""The dense crowd 64, 65, ... goes up to this many numbers (it must stay within 0..255)."""
 CROWD_MINIMUM = 63
 
 
@@ -66,16 +71,28 @@ def crowd_errors(engine, trials: int, seed: int = 0) -> list[dict]:
     rng = np.random.default_rng(seed)
     rows = []
     for size in CROWD_SIZES:
-        dense = np.stack([rng.permutation(np.arange(CROWD_MINIMUM, CROWD_MINIMUM + size)) for _ in range(trials)])
-        near = np.stack([rng.permutation(np.concatenate(
-            [[CROWD_MINIMUM], rng.integers(CROWD_MINIMUM + 1, CROWD_MINIMUM + 17, size - 1)])) for _ in range(trials)])
+        kinds = {"near": np.stack([rng.permutation(np.concatenate(
+            [[CROWD_MINIMUM], rng.integers(CROWD_MINIMUM + 1, CROWD_MINIMUM + 17, size - 1)])) for _ in range(trials)])}
+        if size <= DENSE_SIZES:
+            kinds["dense"] = np.stack([rng.permutation(np.arange(CROWD_MINIMUM, CROWD_MINIMUM + size))
+                                       for _ in range(trials)])
         row = {"numbers": size}
-        for kind, lists in (("dense", dense), ("near", near)):
+        for kind, lists in kinds.items():
             candidates = append_end(lists)
             step = engine.find_min(candidates, np.zeros(candidates.shape, dtype=bool))
             row[kind] = float(np.mean(step.value != CROWD_MINIMUM))
         rows.append(row)
     return rows
+
+
+def pair_errors(engine) -> dict:
+    """Wrong values of find-min over every ordered pair of numbers 0..255 and INFINITY."""
+    from serving.numbers import INFINITY, MAX_LIST_VALUE
+
+    numbers = np.append(np.arange(MAX_LIST_VALUE + 1), INFINITY)
+    pairs = np.stack([grid.ravel() for grid in np.meshgrid(numbers, numbers)], axis=1)
+    step = engine.find_min(pairs, np.zeros(pairs.shape, dtype=bool))
+    return {"pairs": len(pairs), "wrong": int((step.value != pairs.min(axis=1)).sum())}
 
 
 def main(argv=None) -> int:
@@ -87,7 +104,7 @@ def main(argv=None) -> int:
 
     engine = KerasEngine.load({"find_min": args.model})
     result = {"model": args.model, "steps": [step_errors(engine, size) for size in args.sizes],
-              "crowd": crowd_errors(engine, args.trials)}
+              "crowd": crowd_errors(engine, args.trials), "pairs": pair_errors(engine)}
     if args.json:
         print(json.dumps(result))
         return 0
@@ -95,7 +112,9 @@ def main(argv=None) -> int:
         print(f"size {row['size']}: {row['value']} wrong values, {row['pointer']} wrong pointers in {row['steps']} "
               f"steps; first (minimum, value, pointed, candidates): {row['first_errors']}")
     print("crowd (wrong share, minimum 63 among N numbers): " + "; ".join(
-        f"N={row['numbers']}: dense {row['dense']:.3f}, near {row['near']:.3f}" for row in result["crowd"]))
+        f"N={row['numbers']}: " + ", ".join(f"{kind} {row[kind]:.3f}" for kind in ("dense", "near") if kind in row)
+        for row in result["crowd"]))
+    print(f"pairs: {result['pairs']['wrong']} wrong values of {result['pairs']['pairs']}")
     return 0
 
 

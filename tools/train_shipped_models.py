@@ -24,8 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED_DIR = os.path.join(ROOT, "serving", "models")
 
 RECIPES = {
-    "find_min": ["--experiment", "nee-find-min", "--preset", "quick", "--scalable-softmax", "encoder", "--steps", "48000",
-                 "--patience", "0"],
+    "find_min": ["--experiment", "nee-find-min", "--preset", "quick", "--layers", "1", "--encoder-layers", "0",
+                 "--scalable-softmax", "all", "--steps", "32000", "--patience", "0"],
     "merge_step": ["--experiment", "nee-merge", "--preset", "quick", "--steps", "12000"],
     "add": ["--experiment", "nee-add", "--preset", "quick", "--steps", "24000"],
     "mul": ["--experiment", "nee-mul", "--preset", "quick", "--steps", "96000", "--patience", "0"],

@@ -139,15 +139,23 @@ def markdown(results: dict, command: str, notes: list[str]) -> str:
     return "\n".join(lines)
 
 
+def composed_runs(runs: list[dict]) -> list[dict]:
+    """The runs whose models the Table-1 compositions use (every run but the held-out additions)."""
+    from l2e.train.nee_options import NUMBERS
+
+    return [run for run in runs if run["config"]["subroutine"] != "add" or run["config"]["holdout"] == NUMBERS]
+
+
 def kept_rows(path: str, runs: list[dict], args) -> tuple[list[dict], list[str]]:
     """(Table-1 rows of sizes other than ``args.sizes``, the commands that made them) from the
-    previous results at ``path``; ValueError unless they scored the same runs with the same seed."""
+    previous results at ``path``; ValueError unless it composed the same runs with the same seed
+    (Table 2 and multiplication are measured anew every time)."""
     if not os.path.exists(path):
         raise ValueError(f"keep: no previous results {path}")
     with open(path) as f:
         previous = json.load(f)
-    if previous["runs"] != runs or previous["seed"] != args.seed:
-        raise ValueError(f"keep: {path} scored other runs or another seed; run without --keep")
+    if composed_runs(previous["runs"]) != composed_runs(runs) or previous["seed"] != args.seed:
+        raise ValueError(f"keep: {path} composed other runs or used another seed; run without --keep")
     commands = previous.get("commands") or []
     return [r for r in previous["algorithms"] if r["size"] not in args.sizes], commands
 

@@ -6,7 +6,8 @@
 Both engines get the same weights: every run is exported (``export.pipeline``) into a temporary
 models directory for onnxruntime and loaded as ``.keras`` for Keras. Each table cell sorts B
 lists (selection sort, merge sort) or solves B graphs (Dijkstra, Prim) of N elements and reports
-instances per second. The algorithms are driven by the oracle: on every call the engine runs
+instances per second; a second table gives, per algorithm and N, how many times more instances
+per second the largest batch gets than batch 1 (the batching gain). The algorithms are driven by the oracle: on every call the engine runs
 its model on the call's inputs (that is what is timed) and the loop continues with the exact
 answer, so an untrained model does the same work a trained one would. The last line is the
 start-up time of ``python -m serving sort`` (10 numbers) to its first answer.
@@ -129,16 +130,29 @@ def main(argv=None) -> int:
                    "keras": KerasEngine.load(keras_paths)}
         print("| algorithm | N | B | onnxruntime / s | keras / s | onnxruntime : keras |")
         print("|---|---|---|---|---|---|")
+        gains = []
         for algorithm in args.algorithms:
             if not set(ALGORITHMS[algorithm][0]) <= set(keras_paths):
                 print(f"| {algorithm} | - | - | needs {', '.join(ALGORITHMS[algorithm][0])} | | |")
                 continue
             for size in args.sizes:
+                by_batch = {}
                 for batch in args.batches:
                     rates = {name: per_second(engine, algorithm, batch, size, args.min_seconds)
                              for name, engine in engines.items()}
+                    by_batch[batch] = rates
                     print(f"| {algorithm} | {size} | {batch} | {rates['onnxruntime']:.1f} | {rates['keras']:.1f} "
                           f"| {rates['onnxruntime'] / rates['keras']:.2f} |", flush=True)
+                small, large = min(by_batch), max(by_batch)
+                if large > small:
+                    gains.append(f"| {algorithm} | {size} | {large} : {small} | "
+                                 + " | ".join(f"{by_batch[large][name] / by_batch[small][name]:.1f}"
+                                              for name in engines) + " |")
+        if gains:
+            print("\nBatching gain, instances per second at the largest batch over batch 1:\n")
+            print("| algorithm | N | B | " + " | ".join(engines) + " |")
+            print("|---|---|---|" + "---|" * len(engines))
+            print("\n".join(gains))
         if "find_min" in keras_paths:
             print(f"\nCLI start-up to the first answer (sort, 10 numbers): {startup_seconds(models_dir):.2f} s")
     return 0

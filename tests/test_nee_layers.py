@@ -179,6 +179,18 @@ def test_masked_attention_with_every_key_excluded_is_finite_and_zero():
     np.testing.assert_allclose(np.asarray(weights)[0].sum(-1), 1.0, atol=1e-6)
 
 
+@pytest.mark.parametrize("kernel_size", [1, 3, 4])
+def test_mask_update_convolution_equals_keras_conv1d(kernel_size):
+    """The shifted-matmul convolution computes what its Conv1D layer ('same', relu) would."""
+    layer = MaskUpdate(5, kernel_size)
+    rng = np.random.default_rng(kernel_size)
+    channels = rng.normal(size=(3, 7, 2)).astype("float32")
+    layer.build((3, 7), (3, 7))
+    layer.convolution.set_weights([rng.normal(size=w.shape).astype("float32")
+                                   for w in layer.convolution.get_weights()])
+    np.testing.assert_allclose(layer._convolve(channels), layer.convolution(channels), atol=1e-5)
+
+
 def test_mask_update_is_translation_equivariant_away_from_the_borders():
     rng = np.random.default_rng(4)
     length, shift = 24, 5

@@ -45,8 +45,20 @@ class MaskUpdate(keras.Layer):
 
     def call(self, current_mask, pointer):
         channels = ops.stack([current_mask, pointer], axis=-1)
-        features = self.norm(self.convolution(channels))
+        features = self.norm(self._convolve(channels))
         return ops.squeeze(self.readout(features), axis=-1)
+
+    def _convolve(self, channels):
+        """``self.convolution(channels)`` ('same' padding, stride 1) as one matmul over shifted
+        copies: channels [B, N, 2] -> [B, N, filters]."""
+        before = (self.kernel_size - 1) // 2
+        padded = ops.pad(channels, [[0, 0], [before, self.kernel_size - 1 - before], [0, 0]])
+        last = self.kernel_size - 1
+        windows = ops.concatenate(
+            [padded[:, offset : offset - last] if offset < last else padded[:, offset:]
+             for offset in range(self.kernel_size)], axis=-1)  # [B, N, kernel_size * 2]
+        kernel = ops.reshape(self.convolution.kernel, (self.kernel_size * 2, self.filters))
+        return ops.relu(ops.matmul(windows, kernel) + self.convolution.bias)
 
     def compute_output_shape(self, current_mask_shape, pointer_shape):
         return current_mask_shape

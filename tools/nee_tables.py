@@ -47,6 +47,8 @@ def build_parser():
                    help="keep the rows of other sizes from DIR/nee-tables.json when it scored the same runs "
                    "(to add a size, e.g. --sizes 500 --graphs 20, without redoing the others)")
     p.add_argument("--write", action="store_true", help="write the tables into docs/RESULTS.md")
+    p.add_argument("--write-only", action="store_true",
+                   help="evaluate nothing: write the Markdown of DIR/nee-tables.json into docs/RESULTS.md")
     p.add_argument("--note", action="append", default=[], metavar="TEXT",
                    help="a paragraph to add under the tables (repeatable; not part of the shown command)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -172,6 +174,14 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if not os.path.isdir(args.runs):
         raise ValueError(f"runs: no directory {args.runs}")
+    if args.write_only:
+        path = os.path.join(args.runs, "nee-tables.json")
+        if not os.path.exists(path):
+            raise ValueError(f"write-only: no results {path}; run without --write-only first")
+        with open(path) as f:
+            results = json.load(f)
+        write_section(markdown(results, "` then `".join(results["commands"]), args.note))
+        return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from l2e.evaluation.keras_engine import KerasEngine
     from l2e.evaluation.nee import addition_scores, evaluate_compositions, multiplication_scores
@@ -205,7 +215,7 @@ def main(argv=None) -> int:
             seen = seen_numbers(run["config"]["seed"], run["config"]["holdout"])
             addition.append(addition_scores(KerasEngine.load({"add": path}), seen))
     command = ("python tools/nee_tables.py --runs " + args.runs + " --sizes " + " ".join(map(str, args.sizes))
-               + (f" --graphs {args.graphs}" if args.graphs != 100 else ""))
+               + (f" --graphs {args.graphs}" if args.graphs != 100 else "") + (" --keep" if args.keep else ""))
     kept, commands = kept_rows(os.path.join(args.runs, "nee-tables.json"), runs, args) if args.keep else ([], [])
     algorithms = evaluate_compositions(engine, engine.subroutines, args.sizes, args.seed, progress, args.graphs)
     results = {"seed": args.seed, "runs": runs, "commands": [*commands, command],

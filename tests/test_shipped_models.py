@@ -2,8 +2,7 @@
 
 Every Table-1 composition runs through onnxruntime on the fixed-seed test suites of size 100
 (100 lists: 60 uniform and 40 shuffled progressions; 100 graphs of each family), and every whole
-output must equal the oracle's. Dijkstra (about two minutes here) runs with the slow tests
-(``pytest -m slow``); the others run by default.
+output must equal the oracle's.
 """
 
 import json
@@ -34,9 +33,7 @@ def test_every_subroutine_and_the_executor_are_shipped_with_metadata():
         assert metadata["name"] == name
 
 
-@pytest.mark.parametrize("algorithm", [
-    "merge_sort", "selection_sort", "prim", pytest.param("dijkstra", marks=pytest.mark.slow),
-])
+@pytest.mark.parametrize("algorithm", ["merge_sort", "selection_sort", "prim", "dijkstra"])
 def test_shipped_models_compose_exactly_at_size_100(shipped_engine, algorithm):
     rows = evaluate_compositions(shipped_engine, COMPOSITIONS[algorithm], [100], seed=0)
     rows = [row for row in rows if row["algorithm"] == algorithm]

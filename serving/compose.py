@@ -12,7 +12,7 @@ import numpy as np
 
 from serving.algorithms.dijkstra import dijkstra
 from serving.algorithms.merge_sort import merge_sort
-from serving.algorithms.prim import prim
+from serving.algorithms.prim import is_spanning_forest, prim
 from serving.algorithms.selection_sort import selection_sort
 from serving.engine import Engine
 from serving.numbers import INFINITY, MAX_LIST_VALUE
@@ -117,25 +117,14 @@ def spanning_tree(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
 
 def is_minimum_spanning_forest(graph: Graph, answer: dict, oracle: dict) -> bool:
     """Whether ``answer`` (``spanning_tree``'s form) is a minimum spanning forest of ``graph`` as
-    good as the oracle's: its edges exist with the weights it names, they join no cycle, they are
-    as many as the oracle's (so they span every component) and they weigh as much. A graph with
-    equal weights can have several such forests; any of them is right."""
+    good as the oracle's: a spanning forest (``prim.is_spanning_forest``) whose edges weigh what it
+    says, in total as much as the oracle's. A graph with equal weights can have several such
+    forests; any of them is right."""
     weights = graph.weights[0]
-    root = list(range(len(weights)))
-
-    def find(node):
-        while root[node] != node:
-            root[node] = root[root[node]]
-            node = root[node]
-        return node
-
-    total = 0
-    for u, v, w in answer["edges"]:
-        if not (0 <= u < len(weights) and 0 <= v < len(weights)) or weights[u, v] != w or find(u) == find(v):
-            return False
-        root[find(u)] = find(v)
-        total += w
-    return len(answer["edges"]) == len(oracle["edges"]) and total == answer["weight"] == oracle["weight"]
+    edges = [(u, v) for u, v, _ in answer["edges"]]
+    return (is_spanning_forest(weights, edges)
+            and all(weights[u, v] == w for u, v, w in answer["edges"])
+            and sum(w for _, _, w in answer["edges"]) == answer["weight"] == oracle["weight"])
 
 
 def _arithmetic(operation: Callable[[Engine], Callable], pairs: Sequence[tuple[int, int]], engine: Engine):

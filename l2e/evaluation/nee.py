@@ -17,13 +17,13 @@ row masked everywhere) counts as wrong in both metrics.
 import time
 from collections.abc import Callable, Iterable
 
-import networkx as nx
 import numpy as np
 
 from l2e.nee.data import GRAPH_FAMILIES, graph_test_suite, list_test_suite
 from l2e.validation import check_choice
 from serving.algorithms.dijkstra import dijkstra
 from serving.algorithms.merge_sort import merge_sort
+from serving.algorithms.prim import is_spanning_forest as spans
 from serving.algorithms.prim import prim
 from serving.algorithms.selection_sort import selection_sort
 from serving.engine import Engine
@@ -48,16 +48,8 @@ def output_scores(predicted: np.ndarray, expected: np.ndarray) -> dict:
 
 def is_spanning_forest(weights: np.ndarray, parent: np.ndarray) -> bool:
     """Whether parent int [N] (-1 for roots) is a spanning forest of the graph weights [N, N]."""
-    num_nodes = len(parent)
     children = np.flatnonzero(parent >= 0)
-    if np.any(parent[children] >= num_nodes) or np.any(weights[parent[children], children] >= INFINITY):
-        return False
-    forest = nx.Graph()
-    forest.add_nodes_from(range(num_nodes))
-    forest.add_edges_from(zip(parent[children].tolist(), children.tolist()))
-    graph = nx.from_numpy_array(weights < INFINITY)
-    return (forest.number_of_edges() == len(children) and nx.is_forest(forest)
-            and nx.number_connected_components(forest) == nx.number_connected_components(graph))
+    return spans(weights, zip(parent[children].tolist(), children.tolist()))
 
 
 def forest_scores(weights: np.ndarray, parent: np.ndarray, total: np.ndarray, expected_total: np.ndarray) -> dict:

@@ -56,3 +56,30 @@ def prim(engine: Engine, weights) -> SpanningForest:
     graph_index = np.arange(batch)[:, None]
     edge_weights = weights[graph_index, np.where(has_parent, parent, 0), np.arange(num_nodes)]
     return SpanningForest(parent, np.where(has_parent, edge_weights, 0).sum(axis=1))
+
+
+def is_spanning_forest(weights: np.ndarray, edges) -> bool:
+    """Whether ``edges`` ((u, v) pairs of nodes) form a spanning forest of the undirected graph
+    weights [N, N] (INFINITY = no edge): every edge exists, none closes a cycle, and they join
+    every component of the graph into one tree. Any minimum spanning
+    forest passes; so does a heavier one, which the caller rules out by its weight."""
+    num_nodes = len(weights)
+    root = np.arange(num_nodes)
+
+    def find(node):
+        while root[node] != node:
+            root[node] = root[root[node]]
+            node = root[node]
+        return node
+
+    def join(u, v) -> bool:
+        """Merge the trees of u and v; False if they already were one."""
+        u, v = find(u), find(v)
+        root[u] = v
+        return u != v
+
+    for u, v in edges:
+        if not (0 <= u < num_nodes and 0 <= v < num_nodes) or weights[u, v] >= INFINITY or not join(u, v):
+            return False
+    # spanning: no edge of the graph still joins two of the forest's trees
+    return not any(join(u, v) for u, v in zip(*np.nonzero(np.triu(weights < INFINITY, k=1))))

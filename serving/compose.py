@@ -127,19 +127,20 @@ def is_minimum_spanning_forest(graph: Graph, answer: dict, oracle: dict) -> bool
             and sum(w for _, _, w in answer["edges"]) == answer["weight"] == oracle["weight"])
 
 
-def _arithmetic(operation: Callable[[Engine], Callable], pairs: Sequence[tuple[int, int]], engine: Engine):
+def _arithmetic(operation: Callable[[np.ndarray, np.ndarray], np.ndarray], pairs: Sequence[tuple[int, int]]):
+    """``{"result": operation(a, b)}`` per pair, all pairs in batches of ``MAX_BATCH``."""
     def solve(group):
         a, b = np.array(group, dtype=np.int64).T
-        return [{"result": int(r)} for r in operation(engine)(a, b)]
+        return [{"result": int(r)} for r in operation(a, b)]
 
-    return in_batches(pairs, lambda pair: 0, solve)
+    return in_batches(pairs, lambda pair: 2, solve)
 
 
 def sums(engine: Engine, pairs: Sequence[tuple[int, int]]) -> list[dict]:
     """``{"result": a + b}`` per pair (a, b), by the engine's addition."""
-    return _arithmetic(lambda e: e.add, pairs, engine)
+    return _arithmetic(engine.add, pairs)
 
 
 def products(engine: Engine, pairs: Sequence[tuple[int, int]]) -> list[dict]:
     """``{"result": a * b}`` per pair (a, b), by the engine's multiplication."""
-    return _arithmetic(lambda e: e.mul, pairs, engine)
+    return _arithmetic(engine.mul, pairs)

@@ -27,7 +27,11 @@ def parse_int(text: str, name: str, max_value: int) -> int:
     """``text`` as an integer in 0..max_value; ValueError naming ``name`` otherwise."""
     if not _INTEGER.fullmatch(text.strip()):
         raise ValueError(f"{name} must be an integer, got {text!r}")
-    value = int(text)
+    return _in_range(int(text), name, max_value)
+
+
+def _in_range(value: int, name: str, max_value: int) -> int:
+    """``value`` if it lies in 0..max_value; ValueError naming ``name`` otherwise."""
     if not 0 <= value <= max_value:
         raise ValueError(f"{name} must be between 0 and {max_value}, got {value}")
     return value
@@ -43,9 +47,7 @@ def parse_values(texts: list[str], max_value: int = MAX_LIST_VALUE) -> np.ndarra
 def _check_json_int(value, name: str, max_value: int) -> int:
     if not _is_int(value):
         raise ValueError(f"{name} must be an integer, got {json.dumps(value)}")
-    if not 0 <= value <= max_value:
-        raise ValueError(f"{name} must be between 0 and {max_value}, got {value}")
-    return value
+    return _in_range(value, name, max_value)
 
 
 def parse_value_list(value, max_value: int = MAX_LIST_VALUE) -> np.ndarray:

@@ -53,16 +53,12 @@ def graph_line(weights: np.ndarray, source: int) -> dict:
 
 def suites(command: str, size: int, seed: int) -> list[tuple[str, list]]:
     """(family, JSON lines) of the Table-1 suites of ``command`` at ``size``."""
-    from l2e.nee.data import GRAPH_FAMILIES, graph_test_suite, list_test_suite
+    from l2e.evaluation.nee import table_graphs, table_lists
 
     if command in LIST_COMMANDS:
-        values = list_test_suite(np.random.default_rng([seed, size]), size).values
-        return [("lists", [row.tolist() for row in values])]
-    rows = []
-    for index, family in enumerate(GRAPH_FAMILIES):
-        suite = graph_test_suite(np.random.default_rng([seed, size, index]), family, size)
-        rows.append((family, [graph_line(w, s) for w, s in zip(suite.weights, suite.sources)]))
-    return rows
+        return [("lists", [row.tolist() for row in table_lists(size, seed)])]
+    return [(suite.family, [graph_line(w, s) for w, s in zip(suite.weights, suite.sources)])
+            for suite in table_graphs(size, seed)]
 
 
 def run_cli(command: str, lines: list, models: str | None) -> tuple[float, float]:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from l2e.nee.data import GRAPH_FAMILIES, graph_test_suite, list_test_suite
+from l2e.nee.data import GRAPH_FAMILIES, GraphSuite, graph_test_suite, list_test_suite
 from l2e.validation import check_choice
 from serving.algorithms.dijkstra import dijkstra
 from serving.algorithms.merge_sort import merge_sort
@@ -123,16 +123,25 @@ def evaluate_compositions(engine: Engine, subroutines: Iterable[str], sizes: Ite
     return rows
 
 
+def table_lists(size: int, seed: int = 0) -> np.ndarray:
+    """The Table-1 lists of ``size`` drawn from ``seed``: int64 [100, size] (``list_test_suite``)."""
+    return list_test_suite(np.random.default_rng([seed, size]), size).values
+
+
+def table_graphs(size: int, seed: int = 0) -> list[GraphSuite]:
+    """The Table-1 graphs of ``size`` drawn from ``seed``: one ``GraphSuite`` of 100 per family."""
+    return [graph_test_suite(np.random.default_rng([seed, size, index]), family, size)
+            for index, family in enumerate(GRAPH_FAMILIES)]
+
+
 def _suites(algorithm: str, size: int, seed: int, graphs: int = 100) -> list[tuple[str, Callable[[Engine], dict]]]:
     """(family, engine -> scores) for each test suite of ``algorithm`` at ``size`` (the first
     ``graphs`` graphs of each family's 100)."""
     if algorithm in LIST_ALGORITHMS:
-        values = list_test_suite(np.random.default_rng([seed, size]), size).values
+        values = table_lists(size, seed)
         return [("lists", lambda engine: evaluate_lists(engine, algorithm, values))]
-    suites = [graph_test_suite(np.random.default_rng([seed, size, index]), family, size)
-              for index, family in enumerate(GRAPH_FAMILIES)]
     return [(suite.family, lambda engine, suite=suite: evaluate_graphs(
-        engine, algorithm, suite.weights[:graphs], suite.sources[:graphs])) for suite in suites]
+        engine, algorithm, suite.weights[:graphs], suite.sources[:graphs])) for suite in table_graphs(size, seed)]
 
 
 def _accuracy(engine_results: np.ndarray, expected: np.ndarray, where: np.ndarray) -> float | None:

@@ -65,7 +65,7 @@ class Composition:
 
 
 def _values(args):
-    return parse_values(args.values)[0]
+    return parse_values(args.values)
 
 
 def _graph(args) -> Graph:

@@ -38,10 +38,10 @@ def _in_range(value: int, name: str, max_value: int) -> int:
 
 
 def parse_values(texts: list[str], max_value: int = MAX_LIST_VALUE) -> np.ndarray:
-    """Numbers to sort: int64 [1, N] from N >= 1 texts, each an integer in 0..max_value."""
+    """Numbers to sort: int64 [N] from N >= 1 texts, each an integer in 0..max_value."""
     if not texts:
         raise ValueError("values: give at least one number (or --batch FILE)")
-    return np.array([[parse_int(text, "values", max_value) for text in texts]], dtype=np.int64)
+    return np.array([parse_int(text, "values", max_value) for text in texts], dtype=np.int64)
 
 
 def _check_json_int(value, name: str, max_value: int) -> int:

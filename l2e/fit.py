@@ -12,7 +12,6 @@ in minutes on 2 CPU cores. Every flag overrides its preset. Outputs go to ``--ou
 checkpoints, TensorBoard logs, ``metrics.json`` and ``model.keras``.
 """
 
-import dataclasses
 import json
 import os
 import sys

@@ -108,6 +108,18 @@ def test_masked_attention_gives_excluded_keys_zero_weight():
     np.testing.assert_allclose(perturbed_output, output, atol=1e-5)
 
 
+def test_attention_over_one_key_reads_its_value_as_the_full_computation_does():
+    rng = np.random.default_rng(7)
+    query = rng.normal(size=(4, 1, 5)).astype("float32")
+    key_value = rng.normal(size=(4, 1, 5)).astype("float32")
+    layer = MaskedAttention(d_model=6, scalable_softmax=True)
+    output, weights = layer(query, key_value)  # one query, one key: no score computed
+    full_output, full_weights = layer(query, key_value, np.zeros((4, 1), "float32"))
+    np.testing.assert_allclose(output, full_output, atol=1e-6)
+    np.testing.assert_array_equal(weights, np.ones((4, 1, 1), "float32"))
+    np.testing.assert_array_equal(full_weights, weights)
+
+
 def test_masked_attention_scores_hold_the_excluded_score():
     rng = np.random.default_rng(2)
     query = rng.normal(size=(2, 1, 4)).astype("float32")

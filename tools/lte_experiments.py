@@ -11,7 +11,8 @@ at one target (length, nesting) and evaluates every (length, nesting) up to it (
 program-evaluation figures, relative to baseline). Every run is ``python -m l2e.fit`` with the
 quick preset (2 x 128 LSTM) in ``runs/experiments/<name>``; an interrupted sweep resumes where it
 stopped (finished runs are kept, unfinished ones resume from their checkpoint). ``report`` (run
-by both) writes the tables and PNG figures into docs/ and the LTE section of docs/RESULTS.md.
+by both) writes the tables and PNG figures into docs/ and rewrites their blocks of the LTE section
+of docs/RESULTS.md, keeping the blocks of runs that are not on this machine.
 """
 
 import argparse
@@ -20,11 +21,11 @@ import os
 import subprocess
 import sys
 
+from results_markdown import RESULTS, markers, write_blocks
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS = os.path.join(ROOT, "runs", "experiments")
 DOCS = os.path.join(ROOT, "docs")
-RESULTS = os.path.join(DOCS, "RESULTS.md")
-BEGIN, END = "<!-- LTE:BEGIN -->", "<!-- LTE:END -->"
 
 SCHEMES = {"none": [], "reverse": ["--reverse"], "double": ["--double"], "reverse+double": ["--reverse", "--double"]}
 STRATEGIES = ("baseline", "naive", "mix", "combined")
@@ -77,14 +78,15 @@ def finished_runs(prefix: str) -> list[dict]:
     return runs
 
 
-def memorization_report() -> list[str]:
+def memorization_report() -> dict[str, str]:
+    """The memorization block (key ``LTE-memorization``), {} without finished runs."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     runs = finished_runs("memorization-")
     if not runs:
-        return []
+        return {}
     table = {}  # (scheme, length) -> test metrics
     for m in runs:
         c = m["config"]
@@ -119,26 +121,25 @@ def memorization_report() -> list[str]:
     plt.close(figure)
     lengths_arg = " ".join(map(str, lengths))
     lines += ["", "![memorization schemes](memorization_schemes.png)", "",
-              f"Regenerate: `python tools/lte_experiments.py memorization --lengths {lengths_arg} --steps {steps[-1]}`", ""]
-    return lines
+              f"Regenerate: `python tools/lte_experiments.py memorization --lengths {lengths_arg} --steps {steps[-1]}`"]
+    return {"LTE-memorization": "\n".join(lines)}
 
 
-def programs_report() -> list[str]:
+def programs_report() -> dict[str, str]:
+    """A block per target and step budget (key ``LTE-programs-L{length}N{nesting}-S{steps}``)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     runs = finished_runs("programs-")
-    if not runs:
-        return []
+    blocks = {}
     by_target = {}
     for m in runs:
         c = m["config"]
         by_target.setdefault((c["length"], c["nesting"], m["final"]["step"]), {})[c["strategy"]] = m
-    lines = []
     for (length, nesting, steps), by_strategy in sorted(by_target.items()):
         present = [s for s in STRATEGIES if s in by_strategy]
-        lines += [f"### Program evaluation: curriculum strategies at length {length}, nesting {nesting} "
+        lines = [f"### Program evaluation: curriculum strategies at length {length}, nesting {nesting} "
                   "(paper figures 4-6 analogue)", "",
                   f"2 x 128 LSTM, {steps} steps each. Test split; teacher-forced character accuracy (the paper's "
                   "metric), greedy exact match in parentheses; the last column of each block is relative to "
@@ -169,20 +170,18 @@ def programs_report() -> list[str]:
         plt.close(figure)
         lines += ["", f"![strategies relative to baseline]({png})", "",
                   f"Regenerate: `python tools/lte_experiments.py programs --length {length} --nesting {nesting} "
-                  f"--steps {steps}`", ""]
-    return lines
+                  f"--steps {steps}`"]
+        blocks[f"LTE-programs-L{length}N{nesting}-S{steps}"] = "\n".join(lines)
+    return blocks
 
 
 def report():
-    section = [BEGIN, "## Learning to Execute (CPU-scale sweeps)", ""] + memorization_report() + programs_report() + [END]
-    text = open(RESULTS).read() if os.path.exists(RESULTS) else "# Results\n\n"
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + "\n".join(section) + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(section) + "\n"
-    with open(RESULTS, "w") as f:
-        f.write(text)
+    """Rewrite the blocks of the LTE section of docs/RESULTS.md that finished runs in runs/experiments
+    measure; blocks of runs that are not here (another machine's, an earlier session's) are kept."""
+    text = open(RESULTS).read() if os.path.exists(RESULTS) else "# Results\n"
+    if markers("LTE")[0] not in text:
+        write_blocks({"LTE": "## Learning to Execute (CPU-scale sweeps)"})
+    write_blocks({**memorization_report(), **programs_report()}, inside="LTE")
     print(f"wrote {RESULTS}")
 
 

@@ -21,13 +21,11 @@ docs/RESULTS.md (between ``<!-- NEE:BEGIN -->`` and ``<!-- NEE:END -->``, append
 
 import json
 import os
-import re
 import sys
 
+from results_markdown import write_blocks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RESULTS = os.path.join(ROOT, "docs", "RESULTS.md")
-BEGIN, END = "<!-- NEE:BEGIN -->", "<!-- NEE:END -->"
 PAPER_TABLE_2 = {256: 100.0, 224: 100.0, 192: 100.0, 128: 100.0, 89: 100.0, 76: 99.00, 64: 96.53}
 PAPER_TABLE_1 = "100.00 at 25, 50, 75, 100 (shortest path 99.99 / 99.98 at 92 / 97 nodes)"
 
@@ -90,7 +88,7 @@ def goal_line(table1: list[dict]) -> str:
 
 def markdown(results: dict, command: str, notes: list[str]) -> str:
     """The NEE section of docs/RESULTS.md."""
-    lines = [BEGIN, "## Neural Execution Engines: subroutines trained at size 8, composed into algorithms", "",
+    lines = ["## Neural Execution Engines: subroutines trained at size 8, composed into algorithms", "",
              f"`{command}` evaluates the models of the runs below on the test suites of `l2e.nee.data` (seed "
              f"{results['seed']}). Machine: 2 CPU cores shared with other work, no GPU.", "",
              "### Training", "", "| subroutine | command | model | steps | wall time | held-out size-8 steps |",
@@ -137,7 +135,6 @@ def markdown(results: dict, command: str, notes: list[str]) -> str:
                   f"{m['all'] * 100:.2f}% (paper: 100%)."]
     for note in notes:
         lines += ["", note]
-    lines.append(END)
     return "\n".join(lines)
 
 
@@ -162,14 +159,6 @@ def kept_rows(path: str, runs: list[dict], args) -> tuple[list[dict], list[str]]
     return [r for r in previous["algorithms"] if r["size"] not in args.sizes], commands
 
 
-def write_section(section: str) -> None:
-    text = open(RESULTS).read() if os.path.exists(RESULTS) else "# Results\n"
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-    with open(RESULTS, "w") as f:
-        f.write(text if text.endswith("\n") else text + "\n")
-
-
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if not os.path.isdir(args.runs):
@@ -180,7 +169,7 @@ def main(argv=None) -> int:
             raise ValueError(f"write-only: no results {path}; run without --write-only first")
         with open(path) as f:
             results = json.load(f)
-        write_section(markdown(results, "` then `".join(results["commands"]), args.note))
+        write_blocks({"NEE": markdown(results, "` then `".join(results["commands"]), args.note)})
         return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from l2e.evaluation.keras_engine import KerasEngine
@@ -226,7 +215,7 @@ def main(argv=None) -> int:
         json.dump(results, f, indent=1)
     section = markdown(results, "` then `".join(results["commands"]), args.note)
     if args.write:
-        write_section(section)
+        write_blocks({"NEE": section})
     print(section)
     return 0
 

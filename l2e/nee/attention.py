@@ -73,6 +73,8 @@ class MaskedAttention(keras.Layer):
             self.length_scale = self.add_weight(shape=(), initializer="ones", name="length_scale")
 
     def call(self, query, key_value, excluded=None, return_scores=False):
+        if query.shape[1] == key_value.shape[1] == 1 and excluded is None and not return_scores:
+            return self._attend_single_key(key_value)
         queries = self.query_projection(query)
         keys = self.key_projection(key_value)
         values = self.value_projection(key_value)
@@ -91,6 +93,14 @@ class MaskedAttention(keras.Layer):
         if return_scores:
             return output, weights, scores
         return output, weights
+
+    def _attend_single_key(self, key_value):
+        """One query, one unmasked key (the NEE decoder's self-attention on its start vector):
+        the softmax of a single score is exactly 1 whatever the query, so the output is that
+        key's value and no score is computed (onnxruntime would otherwise run B one-by-one
+        matrix products). key_value [B, 1, d] -> ([B, 1, d_model], weights of ones [B, 1, 1])."""
+        output = self.output_projection(self.value_projection(key_value))
+        return output, ops.ones_like(output[..., :1])
 
     def get_config(self):
         return {**super().get_config(), "d_model": self.d_model, "scalable_softmax": self.scalable_softmax}

@@ -12,9 +12,9 @@ def dijkstra(engine: Engine, weights, source) -> np.ndarray:
     """Shortest-path distances from ``source`` in B graphs of N nodes.
 
     Each step: ``find_min`` over the unvisited nodes' distances and END chooses the next node u
-    and marks it visited (its next mask), until END comes out; then for every unvisited v,
-    ``add`` gives w(u, v) + dist(u) and a ``find_min`` over the pair (dist(v), that sum) the new
-    dist(v).
+    and marks it visited (its next mask), until END comes out; then for every unvisited
+    neighbour v, ``add`` gives w(u, v) + dist(u) and a ``find_min`` over the pair (dist(v), that
+    sum) the new dist(v).
 
     Args:
         engine: executes the steps.
@@ -35,8 +35,8 @@ def dijkstra(engine: Engine, weights, source) -> np.ndarray:
     candidates = append_end(np.full((batch, num_nodes), INFINITY, dtype=np.int64))
     candidates[np.arange(batch), source] = 0
     distances = candidates[:, :num_nodes]
-    for visit in visit_nodes(engine, candidates):
-        through_node = engine.add(weights[visit.graph, visit.node, visit.other], visit.node_key)
+    for visit in visit_nodes(engine, candidates, weights):
+        through_node = engine.add(visit.weight, visit.node_key)
         old = distances[visit.graph, visit.other]
         distances[visit.graph, visit.other] = pairwise_min(engine, old, through_node).value
     return distances.copy()

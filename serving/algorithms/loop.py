@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from serving.engine import Engine, Step
-from serving.numbers import END
+from serving.numbers import END, INFINITY
 
 StepSubroutine = Callable[[np.ndarray, np.ndarray], Step]
 """A bound step method of an engine: ``engine.find_min`` or ``engine.merge_step``."""
@@ -73,40 +73,49 @@ def pairwise_min(engine: Engine, old: np.ndarray, new: np.ndarray) -> Step:
 
 @dataclass(frozen=True)
 class Visit:
-    """A node just chosen in each of some graphs, paired with every node not yet visited there.
+    """A node just chosen in each of some graphs, paired with its unvisited neighbours.
 
-    All arrays are int64 [M], one entry per pair: ``graph`` the graph's batch index, ``node``
-    the chosen node, ``node_key`` its key as the engine returned it, ``other`` an unvisited node.
+    All arrays are int64 [M], one entry per edge: ``graph`` the graph's batch index, ``node``
+    the chosen node, ``node_key`` its key as the engine returned it, ``other`` an unvisited node
+    that an edge joins to it, ``weight`` that edge's weight (below INFINITY).
     """
 
     graph: np.ndarray
     node: np.ndarray
     node_key: np.ndarray
     other: np.ndarray
+    weight: np.ndarray
 
 
-def visit_nodes(engine: Engine, candidates: np.ndarray) -> Iterator[Visit]:
+def visit_nodes(engine: Engine, candidates: np.ndarray, weights: np.ndarray) -> Iterator[Visit]:
     """The outer loop of Dijkstra and Prim: choose nodes by smallest key until END comes out.
 
     Each step calls ``engine.find_min`` on every unfinished graph's candidates with the visited
     nodes masked: its pointer chooses the next node, its next mask marks that node visited.
+    Only the edges out of the chosen node are relaxed, as in the textbook algorithms: a missing
+    edge (INFINITY) could never lower a key, so no subroutine call is spent on it.
 
     Args:
         candidates: int64 [B, N + 1], each graph's node keys followed by END; the caller lowers
             keys in place between visits.
+        weights: int64 [B, N, N], weights[b, u, v] the weight of edge u -> v, INFINITY where
+            there is none.
 
     Yields:
-        A ``Visit`` per step that has at least one pair.
+        A ``Visit`` per step that has at least one edge to an unvisited node.
     """
     num_nodes = candidates.shape[1] - 1
     visited = np.zeros(candidates.shape, dtype=bool)
     for rows, step in until_end(engine.find_min, candidates, visited, num_nodes + 1):
         found = step.value != END
-        pair_index, other = np.nonzero(~step.next_mask[found, :num_nodes])
+        graph, node, node_key = rows[found], step.pointer[found], step.value[found]
+        edge_weights = weights[graph, node]
+        pair_index, other = np.nonzero(~step.next_mask[found, :num_nodes] & (edge_weights < INFINITY))
         if pair_index.size:
             yield Visit(
-                graph=rows[found][pair_index],
-                node=step.pointer[found][pair_index],
-                node_key=step.value[found][pair_index],
+                graph=graph[pair_index],
+                node=node[pair_index],
+                node_key=node_key[pair_index],
                 other=other,
+                weight=edge_weights[pair_index, other],
             )

@@ -27,7 +27,7 @@ def prim(engine: Engine, weights) -> SpanningForest:
     """Minimum spanning forest of B undirected graphs, grown from node 0.
 
     Each step: ``find_min`` over the keys of the nodes outside the tree and END chooses the next
-    node u and adds it to the tree (its next mask), until END comes out; then for every node v
+    node u and adds it to the tree (its next mask), until END comes out; then for every neighbour v
     outside, a ``find_min`` over the pair (key(v), w(u, v)) gives the new key, and its pointer
     tells whether the edge from u is the new best (then parent(v) = u). A node chosen with key
     INFINITY is unreachable from the tree so far and starts a new tree of the forest.
@@ -46,9 +46,8 @@ def prim(engine: Engine, weights) -> SpanningForest:
     candidates[:, 0] = 0
     keys = candidates[:, :num_nodes]
     parent = np.full((batch, num_nodes), -1, dtype=np.int64)
-    for visit in visit_nodes(engine, candidates):
-        edge = weights[visit.graph, visit.node, visit.other]
-        closer = pairwise_min(engine, keys[visit.graph, visit.other], edge)
+    for visit in visit_nodes(engine, candidates, weights):
+        closer = pairwise_min(engine, keys[visit.graph, visit.other], visit.weight)
         keys[visit.graph, visit.other] = closer.value
         by_edge = closer.pointer == 1
         parent[visit.graph[by_edge], visit.other[by_edge]] = visit.node[by_edge]

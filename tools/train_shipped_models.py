@@ -26,8 +26,9 @@ SHIPPED_DIR = os.path.join(ROOT, "serving", "models")
 RECIPES = {
     "find_min": ["--experiment", "nee-find-min", "--preset", "quick", "--layers", "1", "--encoder-layers", "0",
                  "--scalable-softmax", "all", "--steps", "32000", "--patience", "0"],
-    "merge_step": ["--experiment", "nee-merge", "--preset", "quick", "--steps", "12000"],
-    "add": ["--experiment", "nee-add", "--preset", "quick", "--steps", "24000"],
+    "merge_step": ["--experiment", "nee-merge", "--preset", "quick", "--layers", "1", "--encoder-layers", "0",
+                   "--scalable-softmax", "all", "--steps", "12000"],
+    "add": ["--experiment", "nee-add", "--preset", "quick", "--layers", "1", "--steps", "24000"],
     "mul": ["--experiment", "nee-mul", "--preset", "quick", "--steps", "96000", "--patience", "0"],
     "lte-programs": ["--experiment", "programs", "--preset", "quick"],
 }

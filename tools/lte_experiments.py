@@ -21,7 +21,7 @@ import os
 import subprocess
 import sys
 
-from results_markdown import RESULTS, markers, write_blocks
+from results_markdown import RESULTS, write_blocks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS = os.path.join(ROOT, "runs", "experiments")
@@ -178,10 +178,7 @@ def programs_report() -> dict[str, str]:
 def report():
     """Rewrite the blocks of the LTE section of docs/RESULTS.md that finished runs in runs/experiments
     measure; blocks of runs that are not here (another machine's, an earlier session's) are kept."""
-    text = open(RESULTS).read() if os.path.exists(RESULTS) else "# Results\n"
-    if markers("LTE")[0] not in text:
-        write_blocks({"LTE": "## Learning to Execute (CPU-scale sweeps)"})
-    write_blocks({**memorization_report(), **programs_report()}, inside="LTE")
+    write_blocks({**memorization_report(), **programs_report()}, "LTE", "## Learning to Execute (CPU-scale sweeps)")
     print(f"wrote {RESULTS}")
 
 

@@ -15,8 +15,9 @@ out of the tables. Measured:
   multiplication accuracy;
 - each run's training steps and wall time.
 
-Results go to ``DIR/nee-tables.json``; ``--write`` also puts the Markdown into the NEE section of
-docs/RESULTS.md (between ``<!-- NEE:BEGIN -->`` and ``<!-- NEE:END -->``, appended if absent).
+Results go to ``DIR/nee-tables.json``; ``--write`` also rewrites the blocks of the NEE section of
+docs/RESULTS.md that this run measured (``NEE-table1``: Table 1 and the training of the composed
+subroutines; ``NEE-table2``: held-out additions and multiplication), keeping the other block.
 """
 
 import json
@@ -73,8 +74,10 @@ def fit_command(config: dict, steps: int) -> str:
     encoder = f" --encoder-layers {config['encoder_layers']}" if config.get("encoder_layers") is not None else ""
     scaled = f" --scalable-softmax {config['scalable_softmax']}" if config.get("scalable_softmax", "none") != "none" else ""
     patience = f" --patience {config['patience']}" if config["patience"] != NEEConfig.patience else ""
+    dropout = (f" --dropout {config['dropout']}"
+               if config["dropout"] != PRESETS[config["preset"]]["settings"]["dropout"] else "")
     return (f"python -m l2e.fit --experiment {config['experiment']} --preset {config['preset']}{holdout}{layers}"
-            f"{encoder}{scaled} --steps {steps}{patience}")
+            f"{encoder}{scaled}{dropout} --steps {steps}{patience}")
 
 
 def goal_line(table1: list[dict]) -> str:
@@ -86,38 +89,59 @@ def goal_line(table1: list[dict]) -> str:
     return "Goal (exact match 100% at sizes 25 to 100 everywhere): not met: " + ", ".join(misses) + "."
 
 
-def markdown(results: dict, command: str, notes: list[str]) -> str:
-    """The NEE section of docs/RESULTS.md."""
-    lines = ["## Neural Execution Engines: subroutines trained at size 8, composed into algorithms", "",
-             f"`{command}` evaluates the models of the runs below on the test suites of `l2e.nee.data` (seed "
-             f"{results['seed']}). Machine: 2 CPU cores shared with other work, no GPU.", "",
-             "### Training", "", "| subroutine | command | model | steps | wall time | held-out size-8 steps |",
-             "|---|---|---|---|---|---|"]
-    for run in results["runs"]:
+SECTION_TITLE = "## Neural Execution Engines: subroutines trained at size 8, composed into algorithms"
+
+
+def training_table(runs: list[dict]) -> list[str]:
+    """Markdown rows: each run's command, model, steps, wall time and held-out step accuracy."""
+    lines = ["| subroutine | command | model | steps | wall time | held-out size-8 steps |", "|---|---|---|---|---|---|"]
+    for run in runs:
         c = run["config"]
         encoder_layers = c["num_layers"] if c.get("encoder_layers") is None else c["encoder_layers"]
-        lines.append(f"| {c['subroutine']} | `{fit_command(c, run['steps'])}` | {encoder_layers}+{c['num_layers']} layers, "
-                     f"d={c['d_model']}, ff {c['ff_dim']}{'' if c.get('scalable_softmax', 'none') == 'none' else ', Scalable-Softmax ' + c['scalable_softmax']} | "
-                     f"{run['steps']} | {run['seconds'] / 60:.1f} min | "
-                     f"{run['val_step_accuracy'] * 100:.2f}% |")
+        scaled = "" if c.get("scalable_softmax", "none") == "none" else ", Scalable-Softmax " + c["scalable_softmax"]
+        lines.append(f"| {c['subroutine']} | `{fit_command(c, run['steps'])}` | {encoder_layers}+{c['num_layers']} "
+                     f"layers, d={c['d_model']}, ff {c['ff_dim']}{scaled} | {run['steps']} | "
+                     f"{run['seconds'] / 60:.1f} min | {run['val_step_accuracy'] * 100:.2f}% |")
+    return lines
+
+
+def is_table2_run(run: dict) -> bool:
+    """Whether a run belongs to Table 2 (an addition trained on fewer than 256 numbers) or to
+    multiplication, rather than to the compositions of Table 1."""
+    from l2e.train.nee_options import NUMBERS
+
+    config = run["config"]
+    return config["subroutine"] == "mul" or (config["subroutine"] == "add" and config["holdout"] != NUMBERS)
+
+
+def table1_markdown(results: dict, command: str) -> list[str]:
+    """Training of the composed subroutines and the Table-1 analogue."""
+    lines = [f"`{command}` evaluates the models of the runs below on the test suites of `l2e.nee.data` (seed "
+             f"{results['seed']}). Machine: 2 CPU cores shared with other work, no GPU.", "",
+             "### Training", "", *training_table([run for run in results["runs"] if not is_table2_run(run)])]
     table1 = results["algorithms"]
-    if table1:
-        sizes = sorted({r["size"] for r in table1})
-        graph_counts = {r["size"]: r["instances"] for r in table1 if r["family"] != "lists"}
-        fewer = ", ".join(f"{count} at size {size}" for size, count in sorted(graph_counts.items()) if count != 100)
-        lines += ["", "### Table 1 analogue: per-number accuracy / whole-output exact match (%)", "",
-                  f"Paper (per number): {PAPER_TABLE_1}. Lists: 60 uniform + 40 shuffled progressions per size "
-                  "(above 256 numbers the progressions repeat numbers); graphs: 100 per family and size"
-                  f"{' (' + fewer + ')' if fewer else ''}. Minimum spanning tree: per number = the forest's total "
-                  "weight is right (the paper's count), exact = the parent array is a minimum spanning forest.", "",
-                  "| algorithm | inputs | " + " | ".join(str(s) for s in sizes) + " |",
-                  "|---|---|" + "---|" * len(sizes)]
-        keys = list(dict.fromkeys((r["algorithm"], r["family"]) for r in table1))
-        for algorithm, family in keys:
-            cells = {r["size"]: f"{r['per_number'] * 100:.2f} / {r['exact'] * 100:.0f}" for r in table1
-                     if (r["algorithm"], r["family"]) == (algorithm, family)}
-            lines.append(f"| {algorithm} | {family} | " + " | ".join(cells.get(s, "-") for s in sizes) + " |")
-        lines += ["", goal_line(table1)]
+    sizes = sorted({r["size"] for r in table1})
+    graph_counts = {r["size"]: r["instances"] for r in table1 if r["family"] != "lists"}
+    fewer = ", ".join(f"{count} at size {size}" for size, count in sorted(graph_counts.items()) if count != 100)
+    lines += ["", "### Table 1 analogue: per-number accuracy / whole-output exact match (%)", "",
+              f"Paper (per number): {PAPER_TABLE_1}. Lists: 60 uniform + 40 shuffled progressions per size "
+              "(above 256 numbers the progressions repeat numbers); graphs: 100 per family and size"
+              f"{' (' + fewer + ')' if fewer else ''}. Minimum spanning tree: per number = the forest's total "
+              "weight is right (the paper's count), exact = the parent array is a minimum spanning forest.", "",
+              "| algorithm | inputs | " + " | ".join(str(s) for s in sizes) + " |",
+              "|---|---|" + "---|" * len(sizes)]
+    keys = list(dict.fromkeys((r["algorithm"], r["family"]) for r in table1))
+    for algorithm, family in keys:
+        cells = {r["size"]: f"{r['per_number'] * 100:.2f} / {r['exact'] * 100:.0f}" for r in table1
+                 if (r["algorithm"], r["family"]) == (algorithm, family)}
+        lines.append(f"| {algorithm} | {family} | " + " | ".join(cells.get(s, "-") for s in sizes) + " |")
+    return lines + ["", goal_line(table1)]
+
+
+def table2_markdown(results: dict, command: str) -> list[str]:
+    """Training of the held-out additions and multiplication, the Table-2 analogue, multiplication."""
+    lines = [f"`{command}` measures the addition and multiplication runs below.", "", "### Training", "",
+             *training_table([run for run in results["runs"] if is_table2_run(run)])]
     if results["addition"]:
         lines += ["", "### Table 2 analogue: addition vs numbers seen in training (%)", "",
                   "Pairs of 0..255 with at least one operand not seen in training (all pairs when K = 256); "
@@ -133,9 +157,22 @@ def markdown(results: dict, command: str, notes: list[str]) -> str:
         m = results["multiplication"]
         lines += ["", f"Multiplication, 12-bit products of all {m['pairs']} pairs of 6-bit factors: "
                   f"{m['all'] * 100:.2f}% (paper: 100%)."]
-    for note in notes:
-        lines += ["", note]
-    return "\n".join(lines)
+    return lines
+
+
+def markdown(results: dict, command: str, notes: list[str]) -> dict[str, str]:
+    """The blocks of the NEE section of docs/RESULTS.md that ``results`` measured:
+    ``NEE-table1`` when it composed algorithms, ``NEE-table2`` when it had held-out additions or
+    multiplication; ``notes`` go under the last of them."""
+    blocks = {}
+    if results["algorithms"]:
+        blocks["NEE-table1"] = table1_markdown(results, command)
+    if any(row["unseen"] is not None for row in results["addition"]) or results["multiplication"]:
+        blocks["NEE-table2"] = table2_markdown(results, command)
+    if blocks:
+        for note in notes:
+            blocks[list(blocks)[-1]] += ["", note]
+    return {key: "\n".join(lines) for key, lines in blocks.items()}
 
 
 def composed_runs(runs: list[dict]) -> list[dict]:
@@ -169,7 +206,7 @@ def main(argv=None) -> int:
             raise ValueError(f"write-only: no results {path}; run without --write-only first")
         with open(path) as f:
             results = json.load(f)
-        write_blocks({"NEE": markdown(results, "` then `".join(results["commands"]), args.note)})
+        write_blocks(markdown(results, "` then `".join(results["commands"]), args.note), "NEE", SECTION_TITLE)
         return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from l2e.evaluation.keras_engine import KerasEngine
@@ -213,10 +250,10 @@ def main(argv=None) -> int:
                "multiplication": multiplication_scores(engine) if "mul" in models else None}
     with open(os.path.join(args.runs, "nee-tables.json"), "w") as f:
         json.dump(results, f, indent=1)
-    section = markdown(results, "` then `".join(results["commands"]), args.note)
+    blocks = markdown(results, "` then `".join(results["commands"]), args.note)
     if args.write:
-        write_blocks({"NEE": section})
-    print(section)
+        write_blocks(blocks, "NEE", SECTION_TITLE)
+    print("\n\n".join(blocks.values()))
     return 0
 
 

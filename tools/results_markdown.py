@@ -36,9 +36,12 @@ def replace_block(text: str, key: str, body: str, inside: str | None = None) -> 
     return head.rstrip("\n") + "\n\n" + block + "\n\n" + outer_end + tail
 
 
-def write_blocks(blocks: dict[str, str], inside: str | None = None, path: str = RESULTS) -> None:
-    """Put every ``key -> body`` of ``blocks`` into the file at ``path`` (``replace_block``)."""
+def write_blocks(blocks: dict[str, str], inside: str | None = None, title: str = "", path: str = RESULTS) -> None:
+    """Put every ``key -> body`` of ``blocks`` into the file at ``path`` (``replace_block``); a
+    missing section ``inside`` is first appended, holding ``title``."""
     text = open(path).read() if os.path.exists(path) else "# Results\n"
+    if inside is not None and markers(inside)[0] not in text:
+        text = replace_block(text, inside, title)
     for key, body in blocks.items():
         text = replace_block(text, key, body, inside)
     with open(path, "w") as f:

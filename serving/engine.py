@@ -176,21 +176,27 @@ class LearnedEngine(DispatchingEngine):
         (1 = excluded): (value bits 0/1 [B, num_bits], pointer int [B], next mask bool [B, N])."""
         raise NotImplementedError
 
-    def _decoded(self, subroutine: str, values: np.ndarray, mask: np.ndarray):
-        fmt = FORMATS[subroutine]
-        value_bits, pointer, next_mask = self._predict(
-            subroutine, to_bits(values, fmt.num_bits).astype(np.float32), mask.astype(np.float32))
-        value = np.minimum(from_bits(np.asarray(value_bits).astype(np.int64)), LARGEST_OUTPUT[subroutine])
-        return value, np.asarray(pointer).astype(np.int64), np.asarray(next_mask).astype(bool)
+    def _predict_value(self, subroutine: str, bits: np.ndarray, mask: np.ndarray):
+        """Only the value bits 0/1 [B, num_bits] of :meth:`_predict` (what arithmetic needs); a
+        backend that can skip the pointer and the mask network overrides this."""
+        return self._predict(subroutine, bits, mask)[0]
+
+    @staticmethod
+    def _value(subroutine: str, value_bits) -> np.ndarray:
+        """Codes int64 [B] of value bits [B, num_bits], capped at ``LARGEST_OUTPUT``."""
+        return np.minimum(from_bits(np.asarray(value_bits).astype(np.int64)), LARGEST_OUTPUT[subroutine])
 
     def _step(self, subroutine: str, values, mask) -> Step:
         values, mask = check_step_inputs(values, mask, FORMATS[subroutine])
-        return Step(*self._decoded(subroutine, values, mask))
+        value_bits, pointer, next_mask = self._predict(
+            subroutine, to_bits(values, FORMATS[subroutine].num_bits).astype(np.float32), mask.astype(np.float32))
+        return Step(self._value(subroutine, value_bits), np.asarray(pointer).astype(np.int64),
+                    np.asarray(next_mask).astype(bool))
 
     def _arithmetic(self, subroutine: str, a, b) -> np.ndarray:
         a, b = check_operands(a, b, FORMATS[subroutine])
-        operands = np.stack([a, b], axis=1)
-        return self._decoded(subroutine, operands, np.zeros(operands.shape, dtype=bool))[0]
+        bits = to_bits(np.stack([a, b], axis=1), FORMATS[subroutine].num_bits).astype(np.float32)
+        return self._value(subroutine, self._predict_value(subroutine, bits, np.zeros(bits.shape[:2], np.float32)))
 
 
 STEP_OUTPUTS = ["value_bits", "pointer", "next_mask"]
@@ -226,3 +232,8 @@ class StepModelEngine(LearnedEngine):
     def _predict(self, subroutine: str, bits: np.ndarray, mask: np.ndarray):
         """See :meth:`LearnedEngine._predict`: one ``run`` of the subroutine's model."""
         return self._model(subroutine).run(STEP_OUTPUTS, {"bits": bits, "mask": mask})
+
+    def _predict_value(self, subroutine: str, bits: np.ndarray, mask: np.ndarray):
+        """See :meth:`LearnedEngine._predict_value`: a ``run`` asking for the value bits alone,
+        so that onnxruntime skips the pointer and the mask network."""
+        return self._model(subroutine).run(STEP_OUTPUTS[:1], {"bits": bits, "mask": mask})[0]

@@ -120,6 +120,19 @@ def test_attention_over_one_key_reads_its_value_as_the_full_computation_does():
     np.testing.assert_array_equal(full_weights, weights)
 
 
+def test_attention_with_one_query_for_every_row_equals_the_query_repeated_per_row():
+    rng = np.random.default_rng(8)
+    query = rng.normal(size=(1, 2, 5)).astype("float32")
+    key_value = rng.normal(size=(3, 6, 5)).astype("float32")
+    excluded = _random_mask(rng, 3, 6)
+    layer = MaskedAttention(d_model=8, scalable_softmax=True)
+    shared = layer(query, key_value, excluded, return_scores=True)
+    repeated = layer(np.repeat(query, 3, axis=0), key_value, excluded, return_scores=True)
+    for a, b in zip(shared, repeated):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
 def test_masked_attention_scores_hold_the_excluded_score():
     rng = np.random.default_rng(2)
     query = rng.normal(size=(2, 1, 4)).astype("float32")
@@ -192,15 +205,17 @@ def test_masked_attention_with_every_key_excluded_is_finite_and_zero():
 
 
 @pytest.mark.parametrize("kernel_size", [1, 3, 4])
-def test_mask_update_convolution_equals_keras_conv1d(kernel_size):
-    """The shifted-matmul convolution computes what its Conv1D layer ('same', relu) would."""
+def test_mask_update_table_equals_the_network_run_at_every_position(kernel_size):
+    """The looked-up logits are what Conv1D ('same', relu) -> norm -> readout give on 0/1 inputs."""
     layer = MaskUpdate(5, kernel_size)
     rng = np.random.default_rng(kernel_size)
-    channels = rng.normal(size=(3, 7, 2)).astype("float32")
-    layer.build((3, 7), (3, 7))
-    layer.convolution.set_weights([rng.normal(size=w.shape).astype("float32")
-                                   for w in layer.convolution.get_weights()])
-    np.testing.assert_allclose(layer._convolve(channels), layer.convolution(channels), atol=1e-5)
+    current_mask = _random_mask(rng, 4, 9)
+    pointer = _one_hot(rng.integers(0, 9, 4), 9)
+    layer.build((4, 9), (4, 9))
+    for sublayer in (layer.convolution, layer.norm, layer.readout):
+        sublayer.set_weights([rng.normal(size=w.shape).astype("float32") for w in sublayer.get_weights()])
+    direct = layer.readout(layer.norm(layer.convolution(np.stack([current_mask, pointer], axis=-1))))
+    np.testing.assert_allclose(layer(current_mask, pointer), np.asarray(direct)[..., 0], atol=1e-5)
 
 
 def test_mask_update_is_translation_equivariant_away_from_the_borders():
@@ -310,6 +325,14 @@ def test_inference_model_shares_weights_and_feeds_its_own_pointer(tiny_model):
     other_pointer = np.roll(own_pointer, 3, axis=1)
     other = tiny_model({**inputs, "pointer": other_pointer})
     assert not np.allclose(other["next_mask_logits"], served["next_mask_logits"])
+
+
+def test_training_and_inference_start_vectors_give_the_same_outputs_without_dropout():
+    """Inference sends one shared start vector through the decoder, training one per row."""
+    keras.utils.set_random_seed(3)
+    model = build_nee_model(NUM_BITS, d_model=8, num_layers=2, ff_dim=16, dropout=0.0, mask_filters=4)
+    inputs = _model_inputs(np.random.default_rng(9), 5, 7)
+    _assert_same_outputs(model(inputs, training=True), model(inputs, training=False), atol=1e-5)
 
 
 def test_model_round_trips_through_config_and_keras_file(tiny_model, tmp_path):

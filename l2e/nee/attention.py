@@ -21,6 +21,17 @@ def _softmax_over_kept(scores, kept):
     return exponentials / ops.maximum(ops.sum(exponentials, axis=-1, keepdims=True), 1.0)
 
 
+def _dot_products(queries, keys):
+    """Scores before scaling: queries [B or 1, Tq, d] . keys [B, Tk, d] -> [B, Tq, Tk].
+
+    Queries shared by every row (batch dimension 1: the NEE decoder's first block at inference)
+    make one matrix product of all keys with them, instead of B small ones.
+    """
+    if queries.shape[0] == 1:
+        return ops.transpose(ops.matmul(keys, ops.transpose(queries[0])), (0, 2, 1))
+    return ops.matmul(queries, ops.transpose(keys, (0, 2, 1)))
+
+
 @keras.saving.register_keras_serializable(package="l2e")
 class MaskedAttention(keras.Layer):
     """Single-head scaled dot-product attention with an exclusion mask over the keys.
@@ -44,7 +55,7 @@ class MaskedAttention(keras.Layer):
             paper's attention).
 
     Call arguments:
-        query: float tensor [B, Tq, d_query].
+        query: float tensor [B, Tq, d_query], or [1, Tq, d_query]: the same queries for every row.
         key_value: float tensor [B, Tk, d_key] (keys and values are projected from it).
         excluded: optional float tensor [B, Tk]; 1 = key excluded for every query, 0 = kept.
         return_scores: also return the masked pre-softmax scores.
@@ -78,7 +89,7 @@ class MaskedAttention(keras.Layer):
         queries = self.query_projection(query)
         keys = self.key_projection(key_value)
         values = self.value_projection(key_value)
-        scores = ops.matmul(queries, ops.transpose(keys, (0, 2, 1))) / math.sqrt(self.d_model)
+        scores = _dot_products(queries, keys) / math.sqrt(self.d_model)
         if excluded is None:
             kept_keys = ops.ones_like(scores)
         else:

@@ -4,7 +4,7 @@ One step maps a batch of numbers and a mask to a value, a pointer and the next m
 
     bits [B, N, num_bits], mask [B, N] (1 = excluded)
       -> BitEmbedding -> encoder_layers x EncoderBlock (masked self-attention) = memory [B, N, d]
-      -> zero start vector [B, 1, d] -> num_layers x DecoderBlock (cross-attention over memory
+      -> zero start vector [1, 1, d] -> num_layers x DecoderBlock (cross-attention over memory
          with the same mask)
       -> value_logits [B, num_bits]   (Dense on the decoder output; sigmoid per bit)
       -> pointer_logits [B, N]        (the last decoder block's cross-attention scores; masked
@@ -122,7 +122,13 @@ class NeuralExecutionEngine(keras.Layer):
         memory = self.embedding(bits)
         for block in self.encoder_blocks:
             memory = block(memory, excluded, training=training)
-        state = ops.expand_dims(ops.zeros_like(memory[:, 0, :]), axis=1)
+        # The start vector is the same for every row: at inference one [1, 1, d] state goes
+        # through the first block's self-attention (a constant the ONNX runtime folds away) and
+        # reads every row's memory with one query. Training gives each row its own copy, so
+        # that dropout draws independent noise per row.
+        state = ops.zeros((1, 1, self.d_model), dtype=memory.dtype)
+        if training:
+            state = state + ops.expand_dims(ops.zeros_like(memory[:, 0, :]), axis=1)
         for block in self.decoder_blocks:
             state, cross_scores = block(state, memory, excluded, training=training)
         value_logits = ops.squeeze(self.value_head(state), axis=1)

@@ -1,5 +1,6 @@
 """Converting a step function to ONNX (opset 17) with its metadata, and checking the result."""
 
+import contextlib
 import json
 
 import onnx
@@ -18,8 +19,9 @@ def to_onnx(step: StepFunction, metadata: dict) -> onnx.ModelProto:
     An LSTM executor (``metadata["kind"] == "lte"``) must come out as one ONNX ``LSTM`` node per
     layer, with no loop left: ValueError otherwise.
     """
-    proto, _ = tf2onnx.convert.from_function(step.function, input_signature=step.input_signature,
-                                             opset=OPSET)
+    with _reduce_mean_kept():
+        proto, _ = tf2onnx.convert.from_function(step.function, input_signature=step.input_signature,
+                                                 opset=OPSET)
     for key, value in metadata.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, json.dumps(value)
@@ -27,6 +29,23 @@ def to_onnx(step: StepFunction, metadata: dict) -> onnx.ModelProto:
     if metadata["kind"] == "lte":
         check_lstm_ops(proto, metadata["num_layers"])
     return proto
+
+
+@contextlib.contextmanager
+def _reduce_mean_kept():
+    """tf2onnx without its optimizer that turns ReduceMean into GlobalAveragePool between
+    transposes: left as ReduceMean, the NEE's layer norms (``l2e.nee.norm.LayerNorm``) keep the
+    pattern that onnxruntime fuses into one LayerNormalization kernel. (``from_function`` takes
+    no optimizer list, so the entry is taken out of tf2onnx's default set and put back.)"""
+    from tf2onnx import optimizer
+
+    defaults = optimizer._get_optimizers()
+    removed = defaults.pop("global_pool_optimizer", None)
+    try:
+        yield
+    finally:
+        if removed is not None:
+            defaults["global_pool_optimizer"] = removed
 
 
 def check_lstm_ops(proto: onnx.ModelProto, num_layers: int) -> None:

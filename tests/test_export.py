@@ -8,6 +8,7 @@ import os
 import keras
 import numpy as np
 import onnx
+import onnxruntime
 import pytest
 import tensorflow as tf
 
@@ -98,6 +99,24 @@ def test_nee_export_writes_savedmodel_onnx_and_metadata(models_dir):
     asked = ["subroutine", "tokens", "accuracy", "absent"]  # the metadata a model server hands out
     values = signatures["l2e_metadata"](keys=tf.constant(asked))["values"].numpy()
     assert [json.loads(value) for value in values] == [info["subroutine"], info["tokens"], FINAL, None]
+
+
+def test_onnxruntime_fuses_the_layer_norms_of_an_export(tmp_path):
+    """The exported layer norms keep the pattern onnxruntime turns into LayerNormalization kernels
+    (tf2onnx's GlobalAveragePool rewrite of ReduceMean would hide it). Trained-like weights: a
+    norm with scale 1 and shift 0 loses its Mul and Add to constant folding and is not fused."""
+    keras.utils.set_random_seed(7)
+    model = build_nee_model(10, d_model=8, num_layers=1, ff_dim=16, mask_filters=4)
+    rng = np.random.default_rng(7)
+    model.set_weights([w + 0.5 * rng.normal(size=w.shape).astype("float32") for w in model.get_weights()])
+    run = _save_run(tmp_path / "find_min", model, {"name": "find_min-tiny", "subroutine": "find_min"})
+    assert main([run, "--out", str(tmp_path / "models")]) == 0
+    options = onnxruntime.SessionOptions()
+    options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
+    onnxruntime.InferenceSession(str(tmp_path / "models" / "find_min" / "1" / "model.onnx"), options,
+                                 providers=["CPUExecutionProvider"])
+    op_types = [node.op_type for node in onnx.load(options.optimized_model_filepath).graph.node]
+    assert op_types.count("LayerNormalization") >= 3 and "GlobalAveragePool" not in op_types
 
 
 def test_a_new_export_adds_a_version_and_leaves_the_older_untouched(models_dir, lstm_run, capsys):

@@ -21,6 +21,7 @@ from l2e.nee.losses import (
     value_bits_loss,
 )
 from l2e.nee.mask_update import MaskUpdate
+from l2e.nee.norm import LayerNorm
 from l2e.nee.model import (
     NeuralExecutionEngine,
     argmax_one_hot,
@@ -216,6 +217,18 @@ def test_mask_update_table_equals_the_network_run_at_every_position(kernel_size)
         sublayer.set_weights([rng.normal(size=w.shape).astype("float32") for w in sublayer.get_weights()])
     direct = layer.readout(layer.norm(layer.convolution(np.stack([current_mask, pointer], axis=-1))))
     np.testing.assert_allclose(layer(current_mask, pointer), np.asarray(direct)[..., 0], atol=1e-5)
+
+
+def test_layer_norm_is_keras_layer_normalization_with_the_same_weights():
+    rng = np.random.default_rng(10)
+    inputs = rng.normal(size=(3, 4, 6)).astype("float32")
+    ours, theirs = LayerNorm(), keras.layers.LayerNormalization()
+    ours.build(inputs.shape)
+    theirs.build(inputs.shape)
+    weights = [rng.normal(size=w.shape).astype("float32") for w in theirs.get_weights()]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    np.testing.assert_allclose(ours(inputs), theirs(inputs), atol=1e-5)
 
 
 def test_mask_update_is_translation_equivariant_away_from_the_borders():

@@ -28,7 +28,7 @@ RECIPES = {
                  "--scalable-softmax", "all", "--steps", "32000", "--patience", "0"],
     "merge_step": ["--experiment", "nee-merge", "--preset", "quick", "--layers", "1", "--encoder-layers", "0",
                    "--scalable-softmax", "all", "--steps", "12000"],
-    "add": ["--experiment", "nee-add", "--preset", "quick", "--layers", "1", "--steps", "24000"],
+    "add": ["--experiment", "nee-add", "--preset", "quick", "--encoder-layers", "0", "--steps", "24000"],
     "mul": ["--experiment", "nee-mul", "--preset", "quick", "--steps", "96000", "--patience", "0"],
     "lte-programs": ["--experiment", "programs", "--preset", "quick"],
 }

@@ -10,6 +10,7 @@ what lets a model trained on 8 numbers run on hundreds.
 import keras
 
 from l2e.nee.attention import MaskedAttention
+from l2e.nee.norm import LayerNorm
 
 
 @keras.saving.register_keras_serializable(package="l2e")
@@ -95,8 +96,8 @@ class EncoderBlock(_PostNormBlock):
     def __init__(self, d_model, ff_dim=128, dropout=0.1, scalable_softmax=False, **kwargs):
         super().__init__(d_model, ff_dim, dropout, scalable_softmax, **kwargs)
         self.self_attention = MaskedAttention(d_model, scalable_softmax, name="self_attention")
-        self.attention_norm = keras.layers.LayerNormalization(name="attention_norm")
-        self.feed_forward_norm = keras.layers.LayerNormalization(name="feed_forward_norm")
+        self.attention_norm = LayerNorm(name="attention_norm")
+        self.feed_forward_norm = LayerNorm(name="feed_forward_norm")
 
     def build(self, inputs_shape, excluded_shape):
         self.self_attention.build(inputs_shape, inputs_shape, excluded_shape)
@@ -139,10 +140,10 @@ class DecoderBlock(_PostNormBlock):
     def __init__(self, d_model, ff_dim=128, dropout=0.1, scalable_softmax=False, **kwargs):
         super().__init__(d_model, ff_dim, dropout, scalable_softmax, **kwargs)
         self.self_attention = MaskedAttention(d_model, name="self_attention")
-        self.self_attention_norm = keras.layers.LayerNormalization(name="self_attention_norm")
+        self.self_attention_norm = LayerNorm(name="self_attention_norm")
         self.cross_attention = MaskedAttention(d_model, scalable_softmax, name="cross_attention")
-        self.cross_attention_norm = keras.layers.LayerNormalization(name="cross_attention_norm")
-        self.feed_forward_norm = keras.layers.LayerNormalization(name="feed_forward_norm")
+        self.cross_attention_norm = LayerNorm(name="cross_attention_norm")
+        self.feed_forward_norm = LayerNorm(name="feed_forward_norm")
 
     def build(self, inputs_shape, memory_shape, excluded_shape):
         self.self_attention.build(inputs_shape, inputs_shape)

@@ -12,7 +12,8 @@ class MaskUpdate(keras.Layer):
     relu)`` [B, N, filters] -> layer normalization over the feature axis -> pointwise
     ``Dense(1)`` -> next-mask logits [B, N] (sigmoid gives the probability that a position is
     excluded next). Every operation is shared across positions and sees only a window of
-    ``kernel_size`` positions, so the network is shift-equivariant and runs at any N.
+    ``kernel_size`` positions, so the network is shift-equivariant and runs at any N. It is
+    evaluated once per possible 0/1 window and looked up per position (``_pattern_logits``).
 
     Args:
         filters: channels of the convolution.

@@ -170,7 +170,7 @@ def programs_report() -> dict[str, str]:
         plt.close(figure)
         lines += ["", f"![strategies relative to baseline]({png})", "",
                   f"Regenerate: `python tools/lte_experiments.py programs --length {length} --nesting {nesting} "
-                  f"--steps {steps}`"]
+                  f"--steps {steps}{'' if len(present) == len(STRATEGIES) else ' --strategies ' + ' '.join(present)}`"]
         blocks[f"LTE-programs-L{length}N{nesting}-S{steps}"] = "\n".join(lines)
     return blocks
 

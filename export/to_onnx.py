@@ -6,6 +6,7 @@ import json
 import onnx
 import tf2onnx
 
+from export.graph_rewrites import add_biases_before_reshapes
 from export.signatures import StepFunction
 
 OPSET = 17
@@ -14,7 +15,9 @@ OPSET = 17
 def to_onnx(step: StepFunction, metadata: dict) -> onnx.ModelProto:
     """The step as an ONNX model that passes ``onnx.checker``.
 
-    Inputs and outputs keep the step's names. Every metadata entry becomes a ``metadata_props``
+    Inputs and outputs keep the step's names; each Dense bias is added before the reshape that
+    tf2onnx puts after its matrix product, so that onnxruntime fuses the two into one Gemm
+    (``export.graph_rewrites``). Every metadata entry becomes a ``metadata_props``
     entry whose value is the JSON of the entry's value (``serving.onnx_model`` reads them back).
     An LSTM executor (``metadata["kind"] == "lte"``) must come out as one ONNX ``LSTM`` node per
     layer, with no loop left: ValueError otherwise.
@@ -22,6 +25,7 @@ def to_onnx(step: StepFunction, metadata: dict) -> onnx.ModelProto:
     with _reduce_mean_kept():
         proto, _ = tf2onnx.convert.from_function(step.function, input_signature=step.input_signature,
                                                  opset=OPSET)
+    add_biases_before_reshapes(proto.graph)
     for key, value in metadata.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, json.dumps(value)

@@ -101,10 +101,12 @@ def test_nee_export_writes_savedmodel_onnx_and_metadata(models_dir):
     assert [json.loads(value) for value in values] == [info["subroutine"], info["tokens"], FINAL, None]
 
 
-def test_onnxruntime_fuses_the_layer_norms_of_an_export(tmp_path):
+def test_onnxruntime_fuses_the_layer_norms_and_dense_biases_of_an_export(tmp_path):
     """The exported layer norms keep the pattern onnxruntime turns into LayerNormalization kernels
-    (tf2onnx's GlobalAveragePool rewrite of ReduceMean would hide it). Trained-like weights: a
-    norm with scale 1 and shift 0 loses its Mul and Add to constant folding and is not fused."""
+    (tf2onnx's GlobalAveragePool rewrite of ReduceMean would hide it), and the projections of
+    [B, T, d] tensors become Gemm kernels with their biases (``export.graph_rewrites``).
+    Trained-like weights: a norm with scale 1 and shift 0 loses its Mul and Add to constant
+    folding and is not fused, and zero biases would vanish the same way."""
     keras.utils.set_random_seed(7)
     model = build_nee_model(10, d_model=8, num_layers=1, ff_dim=16, mask_filters=4)
     rng = np.random.default_rng(7)
@@ -117,6 +119,7 @@ def test_onnxruntime_fuses_the_layer_norms_of_an_export(tmp_path):
                                  providers=["CPUExecutionProvider"])
     op_types = [node.op_type for node in onnx.load(options.optimized_model_filepath).graph.node]
     assert op_types.count("LayerNormalization") >= 3 and "GlobalAveragePool" not in op_types
+    assert op_types.count("Gemm") >= 4  # at least the cross-attention's four projections
 
 
 def test_a_new_export_adds_a_version_and_leaves_the_older_untouched(models_dir, lstm_run, capsys):

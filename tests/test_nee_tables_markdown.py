@@ -36,4 +36,5 @@ def test_held_out_additions_write_the_table2_block_with_their_training_rows():
     assert list(blocks) == ["NEE-table2"]
     table2 = blocks["NEE-table2"]
     assert "--holdout 89 --dropout 0.1 --steps 1000" in table2 and "| 89 | 99.50 |" in table2
+    assert "`python -m l2e.fit --experiment nee-add --preset quick --steps 1000`" in table2  # its K = 256 row
     assert table2.endswith("a note")

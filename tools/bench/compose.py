@@ -6,11 +6,12 @@
 Both engines get the same weights: every run is exported (``export.pipeline``) into a temporary
 models directory for onnxruntime and loaded as ``.keras`` for Keras. Each table cell sorts B
 lists (selection sort, merge sort) or solves B graphs (Dijkstra, Prim) of N elements and reports
-instances per second; a second table gives, per algorithm and N, how many times more instances
-per second the largest batch gets than batch 1 (the batching gain). The algorithms are driven by the oracle: on every call the engine runs
-its model on the call's inputs (that is what is timed) and the loop continues with the exact
-answer, so an untrained model does the same work a trained one would. The last line is the
-start-up time of ``python -m serving sort`` (10 numbers) to its first answer.
+instances per second, the median of ``--rounds`` interleaved timings; a second table gives, per
+algorithm and N, how many times more instances per second the largest batch gets than batch 1
+(the batching gain). The algorithms are driven by the oracle: on every call the engine runs its
+model on the call's inputs (that is what is timed) and the loop continues with the exact answer,
+so an untrained model does the same work a trained one would. The last line is the start-up
+time of ``python -m serving sort`` (10 numbers) to its first answer.
 """
 
 import argparse
@@ -77,6 +78,19 @@ def per_second(engine, algorithm: str, batch: int, size: int, min_seconds: float
     return count * batch / (time.perf_counter() - start)
 
 
+def median_rates(engines: dict, algorithm: str, size: int, batches, min_seconds: float, rounds: int) -> dict:
+    """{batch: {engine name: median instances per second}}: every (batch, engine) cell is timed
+    once per round, the rounds interleaved, so that a slow spell of a noisy machine falls on all
+    cells alike instead of on whichever was being timed."""
+    rates = {batch: {name: [] for name in engines} for batch in batches}
+    for _ in range(rounds):
+        for batch in batches:
+            for name, engine in engines.items():
+                rates[batch][name].append(per_second(engine, algorithm, batch, size, min_seconds))
+    return {batch: {name: float(np.median(values)) for name, values in by_name.items()}
+            for batch, by_name in rates.items()}
+
+
 def random_runs(root: str, subroutines=("find_min", "merge_step", "add")) -> list[str]:
     """Untrained NEE models of the default (paper) size, saved as runs (default: find_min, merge_step, add)."""
     import keras
@@ -111,7 +125,9 @@ def main(argv=None) -> int:
     source.add_argument("--random", action="store_true", help="untrained models of the paper's size")
     parser.add_argument("--sizes", type=int, nargs="+", default=[25, 100], help="N (default 25 100)")
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 64], help="B (default 1 64)")
-    parser.add_argument("--min-seconds", type=float, default=1.0, help="timing per cell (default 1)")
+    parser.add_argument("--min-seconds", type=float, default=1.0, help="timing per cell and round (default 1)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved timings per cell; the table gives their median (default 3)")
     parser.add_argument("--algorithms", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS))
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -136,11 +152,8 @@ def main(argv=None) -> int:
                 print(f"| {algorithm} | - | - | needs {', '.join(ALGORITHMS[algorithm][0])} | | |")
                 continue
             for size in args.sizes:
-                by_batch = {}
-                for batch in args.batches:
-                    rates = {name: per_second(engine, algorithm, batch, size, args.min_seconds)
-                             for name, engine in engines.items()}
-                    by_batch[batch] = rates
+                by_batch = median_rates(engines, algorithm, size, args.batches, args.min_seconds, args.rounds)
+                for batch, rates in by_batch.items():
                     print(f"| {algorithm} | {size} | {batch} | {rates['onnxruntime']:.1f} | {rates['keras']:.1f} "
                           f"| {rates['onnxruntime'] / rates['keras']:.2f} |", flush=True)
                 small, large = min(by_batch), max(by_batch)

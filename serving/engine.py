@@ -176,11 +176,6 @@ class LearnedEngine(DispatchingEngine):
         (1 = excluded): (value bits 0/1 [B, num_bits], pointer int [B], next mask bool [B, N])."""
         raise NotImplementedError
 
-    def _predict_value(self, subroutine: str, bits: np.ndarray, mask: np.ndarray):
-        """Only the value bits 0/1 [B, num_bits] of :meth:`_predict` (what arithmetic needs); a
-        backend that can skip the pointer and the mask network overrides this."""
-        return self._predict(subroutine, bits, mask)[0]
-
     @staticmethod
     def _value(subroutine: str, value_bits) -> np.ndarray:
         """Codes int64 [B] of value bits [B, num_bits], capped at ``LARGEST_OUTPUT``."""
@@ -196,7 +191,8 @@ class LearnedEngine(DispatchingEngine):
     def _arithmetic(self, subroutine: str, a, b) -> np.ndarray:
         a, b = check_operands(a, b, FORMATS[subroutine])
         bits = to_bits(np.stack([a, b], axis=1), FORMATS[subroutine].num_bits).astype(np.float32)
-        return self._value(subroutine, self._predict_value(subroutine, bits, np.zeros(bits.shape[:2], np.float32)))
+        value_bits = self._predict(subroutine, bits, np.zeros(bits.shape[:2], np.float32))[0]
+        return self._value(subroutine, value_bits)
 
 
 STEP_OUTPUTS = ["value_bits", "pointer", "next_mask"]
@@ -232,8 +228,3 @@ class StepModelEngine(LearnedEngine):
     def _predict(self, subroutine: str, bits: np.ndarray, mask: np.ndarray):
         """See :meth:`LearnedEngine._predict`: one ``run`` of the subroutine's model."""
         return self._model(subroutine).run(STEP_OUTPUTS, {"bits": bits, "mask": mask})
-
-    def _predict_value(self, subroutine: str, bits: np.ndarray, mask: np.ndarray):
-        """See :meth:`LearnedEngine._predict_value`: a ``run`` asking for the value bits alone,
-        so that onnxruntime skips the pointer and the mask network."""
-        return self._model(subroutine).run(STEP_OUTPUTS[:1], {"bits": bits, "mask": mask})[0]

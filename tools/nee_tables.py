@@ -140,7 +140,8 @@ def table1_markdown(results: dict, command: str) -> list[str]:
 
 def table2_markdown(results: dict, command: str) -> list[str]:
     """Training of the held-out additions and multiplication, the Table-2 analogue, multiplication."""
-    measured = [run for run in results["runs"] if run["config"]["subroutine"] in ("add", "mul")]
+    measured = sorted((run for run in results["runs"] if run["config"]["subroutine"] in ("add", "mul")),
+                      key=lambda run: (run["config"]["subroutine"], -run["config"].get("holdout", 0)))
     lines = [f"`{command}` measures the addition and multiplication runs below.", "", "### Training", "",
              *training_table(measured)]
     if results["addition"]:

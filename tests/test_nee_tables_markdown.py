@@ -39,3 +39,11 @@ def test_held_out_additions_write_the_table2_block_with_their_training_rows():
     all_numbers = table2.index("`python -m l2e.fit --experiment nee-add --preset quick --steps 1000`")
     assert all_numbers < table2.index("--holdout 89")  # training rows from K = 256 down, like the table
     assert table2.endswith("a note")
+
+
+def test_a_table_shows_100_only_when_every_case_is_right():
+    addition = [{"seen_count": 76, "unseen": 1 - 2 / 59760, "all": 1 - 2 / 65536, "infinity": 1.0},
+                {"seen_count": 64, "unseen": 1.0, "all": 1.0, "infinity": 1.0}]
+    table2 = nee_tables.markdown(_results([_run("add", holdout=76)], addition=addition), "cmd", [])["NEE-table2"]
+    assert "| 76 | 99.99 | 99.99 | 100.00 |" in table2 and "| 64 | 100.00 | 100.00 | 100.00 |" in table2
+    assert nee_tables.percent(0.5) == "50.00" and nee_tables.percent(0.999, 0) == "99"

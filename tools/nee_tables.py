@@ -21,6 +21,7 @@ subroutines; ``NEE-table2``: held-out additions and multiplication), keeping the
 """
 
 import json
+import math
 import os
 import sys
 
@@ -80,6 +81,13 @@ def fit_command(config: dict, steps: int) -> str:
             f"{encoder}{scaled}{dropout} --steps {steps}{patience}")
 
 
+def percent(fraction: float, decimals: int = 2) -> str:
+    """``fraction`` as a percentage rounded down, so that 100.00 means every case was right
+    (2 misses in 59,760 round to 100.00 but print as 99.99)."""
+    scale = 10 ** decimals
+    return f"{math.floor(fraction * 100 * scale + 1e-9) / scale:.{decimals}f}"
+
+
 def goal_line(table1: list[dict]) -> str:
     """Whether every composition and family is exactly right on every instance at sizes 25..100."""
     misses = [f"{r['algorithm']} {r['family']} {r['size']} ({r['exact'] * 100:.0f}%)" for r in table1
@@ -101,7 +109,7 @@ def training_table(runs: list[dict]) -> list[str]:
         scaled = "" if c.get("scalable_softmax", "none") == "none" else ", Scalable-Softmax " + c["scalable_softmax"]
         lines.append(f"| {c['subroutine']} | `{fit_command(c, run['steps'])}` | {encoder_layers}+{c['num_layers']} "
                      f"layers, d={c['d_model']}, ff {c['ff_dim']}{scaled} | {run['steps']} | "
-                     f"{run['seconds'] / 60:.1f} min | {run['val_step_accuracy'] * 100:.2f}% |")
+                     f"{run['seconds'] / 60:.1f} min | {percent(run['val_step_accuracy'])}% |")
     return lines
 
 
@@ -132,7 +140,7 @@ def table1_markdown(results: dict, command: str) -> list[str]:
               "|---|---|" + "---|" * len(sizes)]
     keys = list(dict.fromkeys((r["algorithm"], r["family"]) for r in table1))
     for algorithm, family in keys:
-        cells = {r["size"]: f"{r['per_number'] * 100:.2f} / {r['exact'] * 100:.0f}" for r in table1
+        cells = {r["size"]: f"{percent(r['per_number'])} / {percent(r['exact'], 0)}" for r in table1
                  if (r["algorithm"], r["family"]) == (algorithm, family)}
         lines.append(f"| {algorithm} | {family} | " + " | ".join(cells.get(s, "-") for s in sizes) + " |")
     return lines + ["", goal_line(table1)]
@@ -153,12 +161,12 @@ def table2_markdown(results: dict, command: str) -> list[str]:
         for row in sorted(results["addition"], key=lambda r: -r["seen_count"]):
             headline = row["unseen"] if row["unseen"] is not None else row["all"]
             paper = PAPER_TABLE_2.get(row["seen_count"])
-            lines.append(f"| {row['seen_count']} | {headline * 100:.2f} | {row['all'] * 100:.2f} | "
-                         f"{row['infinity'] * 100:.2f} | {'-' if paper is None else f'{paper:.2f}'} |")
+            lines.append(f"| {row['seen_count']} | {percent(headline)} | {percent(row['all'])} | "
+                         f"{percent(row['infinity'])} | {'-' if paper is None else f'{paper:.2f}'} |")
     if results["multiplication"]:
         m = results["multiplication"]
         lines += ["", f"Multiplication, 12-bit products of all {m['pairs']} pairs of 6-bit factors: "
-                  f"{m['all'] * 100:.2f}% (paper: 100%)."]
+                  f"{percent(m['all'])}% (paper: 100%)."]
     return lines
 
 

@@ -92,3 +92,20 @@ def test_bad_usage_is_one_line_and_exit_2(args):
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if "error:" in line]
     assert len(errors) == 1 and "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_the_progress_bar_shows_the_last_accuracies_after_the_curriculum_moves():
+    """A check that makes the task harder (or lowers the rate) restarts the curriculum's
+    training-accuracy history; the bar must still show that check's accuracies."""
+    import tensorflow as tf
+
+    from l2e.train.lte import LTEConfig, LTEExperiment
+
+    experiment = LTEExperiment(LTEConfig(length=3, hidden_size=8, batch_size=4, unroll=10, validation_examples=4),
+                               tf.distribute.get_strategy())
+    assert experiment.progress()["acc"] == "-"
+    experiment.curriculum.threshold = -1.0  # every check triggers
+    record = experiment.check({"loss": 1.0, "correct": 3.0, "count": 4.0, "steps": 1, "gradient_norm": 0.0})
+    assert record["event"] == "harder" and experiment.curriculum.train_history == []
+    assert experiment.progress()["acc"] == "0.750"
+    assert experiment.progress()["val"] == f"{record['char_accuracy']:.3f}"

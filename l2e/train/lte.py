@@ -95,6 +95,7 @@ class LTEExperiment:
         self.steps = 0
         self._train_fn = tf.function(self._distributed_step)
         self._last_check = (time.monotonic(), 0)
+        self._last_accuracies = None  # (training, validation) character accuracy of the last check
 
     @property
     def config(self) -> dict:
@@ -149,6 +150,7 @@ class LTEExperiment:
         validation = self.runner.evaluate(*sample_examples(
             self.task, self.curriculum, self.settings.validation_examples, split, f"{self.settings.seed}:{self.steps}"))
         event = self.curriculum.check(train_accuracy, validation["char_accuracy"])
+        self._last_accuracies = (train_accuracy, validation["char_accuracy"])
         self.optimizer.learning_rate.assign(self.curriculum.learning_rate)
         self._last_check = (time.monotonic(), self.steps)
         return {
@@ -163,9 +165,12 @@ class LTEExperiment:
         }
 
     def progress(self) -> dict:
+        """The progress bar's fields: the curriculum's difficulty and learning rate, and the
+        training and validation character accuracy of the last check ("-" before the first)."""
+        accuracies = ("-", "-") if self._last_accuracies is None else (f"{a:.3f}" for a in self._last_accuracies)
         return {"epoch": f"{self.steps / STEPS_PER_EPOCH:.1f}", "len": self.curriculum.length,
                 "nest": self.curriculum.nesting, "lr": f"{self.curriculum.learning_rate:.3g}",
-                "acc": f"{self.curriculum.train_history[-1]:.3f}" if self.curriculum.train_history else "-"}
+                **dict(zip(("acc", "val"), accuracies))}
 
     # -- evaluation and saving -------------------------------------------------------------
     def final_evaluation(self) -> dict:

@@ -46,4 +46,3 @@ def test_a_table_shows_100_only_when_every_case_is_right():
                 {"seen_count": 64, "unseen": 1.0, "all": 1.0, "infinity": 1.0}]
     table2 = nee_tables.markdown(_results([_run("add", holdout=76)], addition=addition), "cmd", [])["NEE-table2"]
     assert "| 76 | 99.99 | 99.99 | 100.00 |" in table2 and "| 64 | 100.00 | 100.00 | 100.00 |" in table2
-    assert nee_tables.percent(0.5) == "50.00" and nee_tables.percent(0.999, 0) == "99"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from results_markdown import markers, replace_block, write_blocks  # noqa: E402
+from results_markdown import markers, percent, replace_block, write_blocks  # noqa: E402
 
 TEXT = """# Results
 
@@ -54,3 +54,8 @@ def test_write_blocks_updates_the_file(tmp_path):
     write_blocks({"LTE-b": "b again", "LTE-d": "d"}, inside="LTE", path=str(path))
     text = path.read_text()
     assert "b again" in text and "kept b" not in text and "old a" in text and "\nd\n" in text
+
+
+def test_percentages_round_down_so_100_means_every_case():
+    assert percent(1.0) == "100.00" and percent(0.5) == "50.00"
+    assert percent(1 - 2 / 59760) == "99.99" and percent(0.995, 0) == "99" and percent(0.9925, 1) == "99.2"

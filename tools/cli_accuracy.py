@@ -20,6 +20,7 @@ import tempfile
 import time
 
 import numpy as np
+from results_markdown import percent
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -106,7 +107,7 @@ def markdown(rows: list[dict], sizes: list[int]) -> str:
              "|---|---|" + "---|" * len(sizes)]
     for command, family in keys:
         name = command if family == "lists" else f"{command} ({family.replace('_', ' ')})"
-        values = [f"{100 * cells[(command, family, s)]['exact']:.0f}" for s in sizes]
+        values = [percent(cells[(command, family, s)]["exact"], 0) for s in sizes]
         lines.append(f"| `{name}` | {cells[(command, family, sizes[0])]['instances']} | " + " | ".join(values) + " |")
     return "\n".join(lines)
 

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from results_markdown import percent
 
 SIZES = (8, 16, 25, 50, 75, 100)
 
@@ -111,7 +112,7 @@ def markdown_table(results):
         f"{titles[m]} per-number | {titles[m]} exact" for m in models) + " |"
     lines = [header, "|---" * (1 + 2 * len(models)) + "|"]
     for row in results:
-        cells = [f"{100 * row[m]['per_number']:.2f} | {100 * row[m]['exact']:.0f}" for m in models]
+        cells = [f"{percent(row[m]['per_number'])} | {percent(row[m]['exact'], 0)}" for m in models]
         lines.append(f"| {row['size']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -21,11 +21,10 @@ subroutines; ``NEE-table2``: held-out additions and multiplication), keeping the
 """
 
 import json
-import math
 import os
 import sys
 
-from results_markdown import write_blocks
+from results_markdown import percent, write_blocks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAPER_TABLE_2 = {256: 100.0, 224: 100.0, 192: 100.0, 128: 100.0, 89: 100.0, 76: 99.00, 64: 96.53}
@@ -79,13 +78,6 @@ def fit_command(config: dict, steps: int) -> str:
                if config["dropout"] != PRESETS[config["preset"]]["settings"]["dropout"] else "")
     return (f"python -m l2e.fit --experiment {config['experiment']} --preset {config['preset']}{holdout}{layers}"
             f"{encoder}{scaled}{dropout} --steps {steps}{patience}")
-
-
-def percent(fraction: float, decimals: int = 2) -> str:
-    """``fraction`` as a percentage rounded down, so that 100.00 means every case was right
-    (2 misses in 59,760 round to 100.00 but print as 99.99)."""
-    scale = 10 ** decimals
-    return f"{math.floor(fraction * 100 * scale + 1e-9) / scale:.{decimals}f}"
 
 
 def goal_line(table1: list[dict]) -> str:

@@ -176,23 +176,20 @@ class LearnedEngine(DispatchingEngine):
         (1 = excluded): (value bits 0/1 [B, num_bits], pointer int [B], next mask bool [B, N])."""
         raise NotImplementedError
 
-    @staticmethod
-    def _value(subroutine: str, value_bits) -> np.ndarray:
-        """Codes int64 [B] of value bits [B, num_bits], capped at ``LARGEST_OUTPUT``."""
-        return np.minimum(from_bits(np.asarray(value_bits).astype(np.int64)), LARGEST_OUTPUT[subroutine])
-
-    def _step(self, subroutine: str, values, mask) -> Step:
-        values, mask = check_step_inputs(values, mask, FORMATS[subroutine])
+    def _decoded(self, subroutine: str, values: np.ndarray, mask: np.ndarray) -> Step:
+        """The model's step on checked codes ``values`` int64 [B, N] and ``mask`` bool [B, N]:
+        values capped at ``LARGEST_OUTPUT``, pointers int64, next masks bool."""
         value_bits, pointer, next_mask = self._predict(
             subroutine, to_bits(values, FORMATS[subroutine].num_bits).astype(np.float32), mask.astype(np.float32))
-        return Step(self._value(subroutine, value_bits), np.asarray(pointer).astype(np.int64),
-                    np.asarray(next_mask).astype(bool))
+        value = np.minimum(from_bits(np.asarray(value_bits).astype(np.int64)), LARGEST_OUTPUT[subroutine])
+        return Step(value, np.asarray(pointer).astype(np.int64), np.asarray(next_mask).astype(bool))
+
+    def _step(self, subroutine: str, values, mask) -> Step:
+        return self._decoded(subroutine, *check_step_inputs(values, mask, FORMATS[subroutine]))
 
     def _arithmetic(self, subroutine: str, a, b) -> np.ndarray:
-        a, b = check_operands(a, b, FORMATS[subroutine])
-        bits = to_bits(np.stack([a, b], axis=1), FORMATS[subroutine].num_bits).astype(np.float32)
-        value_bits = self._predict(subroutine, bits, np.zeros(bits.shape[:2], np.float32))[0]
-        return self._value(subroutine, value_bits)
+        operands = np.stack(check_operands(a, b, FORMATS[subroutine]), axis=1)
+        return self._decoded(subroutine, operands, np.zeros(operands.shape, dtype=bool)).value
 
 
 STEP_OUTPUTS = ["value_bits", "pointer", "next_mask"]

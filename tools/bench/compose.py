@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 
+from l2e.cli import bounded_int
 from serving.algorithms.dijkstra import dijkstra
 from serving.algorithms.merge_sort import merge_sort
 from serving.algorithms.prim import prim
@@ -126,7 +127,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[25, 100], help="N (default 25 100)")
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 64], help="B (default 1 64)")
     parser.add_argument("--min-seconds", type=float, default=1.0, help="timing per cell and round (default 1)")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=bounded_int(1), default=3,
                         help="interleaved timings per cell; the table gives their median (default 3)")
     parser.add_argument("--algorithms", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS))
     args = parser.parse_args(argv)

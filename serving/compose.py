@@ -3,10 +3,13 @@
 Each function runs one algorithm of ``serving.algorithms`` on a list of instances and returns
 one answer per instance, in the CLI's JSON form, so the answers of two engines compare with
 ``==``. Instances of the same size run together: one batch of at most ``MAX_BATCH`` instances
-per model call, which is what makes ``l2e-compose ... --batch`` fast.
+per model call, which is what makes ``l2e-compose ... --batch`` fast. An engine that runs several
+calls side by side (``concurrent_calls``: the onnxruntime engine on a CPU of several cores) gets
+a large batch as up to that many shards, one per thread (``shard_count``).
 """
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -23,18 +26,50 @@ MAX_BATCH = 64
 """Most instances in one batch of model calls (bounds memory: graphs of N nodes cost N x N each)."""
 
 
-def in_batches(instances: Sequence, size_of: Callable[[object], Hashable],
-               solve: Callable[[list], list]) -> list:
-    """``solve`` over batches of same-size instances (at most ``MAX_BATCH`` each); the answers
-    in the order of ``instances``."""
-    groups: dict[Hashable, list[int]] = {}
+MIN_SHARD_POSITIONS = 2048
+"""Fewest positions (instances x their size) worth a shard: with fewer, the Python work between
+model calls, which holds the interpreter lock, outweighs what another core adds. Measured on 2
+cores (docs/RESULTS.md): 64 lists or graphs of 25 (1,600 positions) ran slower in two shards
+than in one, 64 of 100 (6,400) ran as fast or faster."""
+
+
+def concurrent_calls_of(engine: Engine) -> int:
+    """The engine's ``concurrent_calls``; 1 for an engine that does not say."""
+    return getattr(engine, "concurrent_calls", 1)
+
+
+def shard_count(concurrent_calls: int, batch: int, size: int) -> int:
+    """Shards for ``batch`` instances of ``size`` on an engine of ``concurrent_calls``: as many
+    as it runs side by side, but none under ``MIN_SHARD_POSITIONS`` positions; at least 1."""
+    return max(1, min(concurrent_calls, batch * size // MIN_SHARD_POSITIONS))
+
+
+def in_shards(solve: Callable[[Sequence], Sequence], items: Sequence, shards: int) -> list:
+    """``solve`` over ``shards`` consecutive parts of ``items`` (a list or an array; fewer parts
+    if there are fewer items), side by side in threads; the answers in the order of ``items``.
+    The parts overlap because engines run their models outside Python's interpreter lock."""
+    shards = min(shards, len(items))
+    if shards <= 1:
+        return list(solve(items))
+    bounds = np.linspace(0, len(items), shards + 1).astype(int)
+    with ThreadPoolExecutor(shards) as pool:
+        parts = pool.map(solve, [items[start:stop] for start, stop in zip(bounds, bounds[1:])])
+        return [answer for part in parts for answer in part]
+
+
+def in_batches(instances: Sequence, size_of: Callable[[object], int],
+               solve: Callable[[list], list], concurrent_calls: int = 1) -> list:
+    """``solve`` over batches of same-size instances (at most ``MAX_BATCH`` each, each split by
+    ``in_shards`` into ``shard_count`` shards); the answers in the order of ``instances``."""
+    groups: dict[int, list[int]] = {}
     for index, instance in enumerate(instances):
         groups.setdefault(size_of(instance), []).append(index)
     answers = [None] * len(instances)
-    for indices in groups.values():
+    for size, indices in groups.items():
         for start in range(0, len(indices), MAX_BATCH):
             chunk = indices[start:start + MAX_BATCH]
-            for index, answer in zip(chunk, solve([instances[i] for i in chunk])):
+            shards = shard_count(concurrent_calls, len(chunk), size)
+            for index, answer in zip(chunk, in_shards(solve, [instances[i] for i in chunk], shards)):
                 answers[index] = answer
     return answers
 
@@ -42,13 +77,13 @@ def in_batches(instances: Sequence, size_of: Callable[[object], Hashable],
 def sorted_values(engine: Engine, lists: Sequence[np.ndarray]) -> list[dict]:
     """``{"output": [...]}`` per list (int64 [N]), sorted by selection sort."""
     return in_batches(lists, len, lambda group: [
-        {"output": row.tolist()} for row in selection_sort(engine, np.stack(group))])
+        {"output": row.tolist()} for row in selection_sort(engine, np.stack(group))], concurrent_calls_of(engine))
 
 
 def merge_sorted_values(engine: Engine, lists: Sequence[np.ndarray]) -> list[dict]:
     """``{"output": [...]}`` per list (int64 [N]), sorted by merge sort."""
     return in_batches(lists, len, lambda group: [
-        {"output": row.tolist()} for row in merge_sort(engine, np.stack(group))])
+        {"output": row.tolist()} for row in merge_sort(engine, np.stack(group))], concurrent_calls_of(engine))
 
 
 class _EightBitDistances(OracleEngine):
@@ -96,7 +131,7 @@ def shortest_paths(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
         distances = dijkstra(engine, _stacked_weights(group), np.array([graph.source for graph in group]))
         return [{"distances": [None if d == INFINITY else int(d) for d in row]} for row in distances]
 
-    return in_batches(graphs, _nodes, solve)
+    return in_batches(graphs, _nodes, solve, concurrent_calls_of(engine))
 
 
 def spanning_tree(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
@@ -112,7 +147,7 @@ def spanning_tree(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
             answers.append({"edges": edges, "weight": int(forest.total_weight[row])})
         return answers
 
-    return in_batches(graphs, _nodes, solve)
+    return in_batches(graphs, _nodes, solve, concurrent_calls_of(engine))
 
 
 def is_minimum_spanning_forest(graph: Graph, answer: dict, oracle: dict) -> bool:
@@ -127,20 +162,21 @@ def is_minimum_spanning_forest(graph: Graph, answer: dict, oracle: dict) -> bool
             and sum(w for _, _, w in answer["edges"]) == answer["weight"] == oracle["weight"])
 
 
-def _arithmetic(operation: Callable[[np.ndarray, np.ndarray], np.ndarray], pairs: Sequence[tuple[int, int]]):
+def _arithmetic(operation: Callable[[np.ndarray, np.ndarray], np.ndarray], pairs: Sequence[tuple[int, int]],
+                concurrent_calls: int):
     """``{"result": operation(a, b)}`` per pair, all pairs in batches of ``MAX_BATCH``."""
     def solve(group):
         a, b = np.array(group, dtype=np.int64).T
         return [{"result": int(r)} for r in operation(a, b)]
 
-    return in_batches(pairs, lambda pair: 2, solve)
+    return in_batches(pairs, lambda pair: 2, solve, concurrent_calls)
 
 
 def sums(engine: Engine, pairs: Sequence[tuple[int, int]]) -> list[dict]:
     """``{"result": a + b}`` per pair (a, b), by the engine's addition."""
-    return _arithmetic(engine.add, pairs)
+    return _arithmetic(engine.add, pairs, concurrent_calls_of(engine))
 
 
 def products(engine: Engine, pairs: Sequence[tuple[int, int]]) -> list[dict]:
     """``{"result": a * b}`` per pair (a, b), by the engine's multiplication."""
-    return _arithmetic(engine.mul, pairs)
+    return _arithmetic(engine.mul, pairs, concurrent_calls_of(engine))

@@ -146,7 +146,15 @@ invalid code to the next call."""
 
 class DispatchingEngine:
     """An engine whose four calls go to two methods by kind: ``_step(name, values, mask)`` for
-    find_min and merge_step, ``_arithmetic(name, a, b)`` for add and mul."""
+    find_min and merge_step, ``_arithmetic(name, a, b)`` for add and mul.
+
+    Attributes:
+        concurrent_calls: how many calls from different threads the engine runs side by side
+            with a gain (1 unless a subclass knows better); ``serving.compose`` splits a batch
+            into that many shards run in threads.
+    """
+
+    concurrent_calls = 1
 
     def find_min(self, values, mask) -> Step:
         """See :meth:`Engine.find_min`."""

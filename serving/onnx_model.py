@@ -32,6 +32,13 @@ def providers() -> list[str]:
     return ["CPUExecutionProvider"]
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the OS tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def model_names(models_dir: str) -> list[str]:
     """The names of the models in ``models_dir`` (either layout), sorted."""
     names = set()
@@ -95,12 +102,14 @@ def _decode_metadata(session: onnxruntime.InferenceSession) -> dict:
         return {}
 
 
-def open_model(path: str, kind: str, **expected) -> OnnxModel:
+def open_model(path: str, kind: str, intra_op_threads: int = 0, **expected) -> OnnxModel:
     """Open the ONNX model at ``path`` and check its metadata.
 
     Args:
         path: an ONNX file.
         kind: the metadata ``kind`` it must have (``nee`` or ``lte``).
+        intra_op_threads: threads one run of the model may use (0: onnxruntime's default, one
+            per core).
         **expected: further metadata entries it must have, e.g. ``subroutine="find_min"``.
 
     Raises:
@@ -108,6 +117,7 @@ def open_model(path: str, kind: str, **expected) -> OnnxModel:
     """
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
+    options.intra_op_num_threads = intra_op_threads
     try:
         session = onnxruntime.InferenceSession(path, options, providers=providers())
     except Exception as error:  # onnxruntime's errors derive from Exception only
@@ -117,6 +127,6 @@ def open_model(path: str, kind: str, **expected) -> OnnxModel:
     return OnnxModel(path, session, metadata)
 
 
-def open_named(models_dir: str, name: str, kind: str, **expected) -> OnnxModel:
+def open_named(models_dir: str, name: str, kind: str, intra_op_threads: int = 0, **expected) -> OnnxModel:
     """Model ``name`` of ``models_dir`` (``find_model``), opened and checked (``open_model``)."""
-    return open_model(find_model(models_dir, name), kind, **expected)
+    return open_model(find_model(models_dir, name), kind, intra_op_threads, **expected)

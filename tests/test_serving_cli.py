@@ -8,12 +8,14 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
 
 import serving.cli
 import serving.compose
+import serving.parse
 from onnx_models import write_exact_models, write_executor
 from serving.algorithms.dijkstra import dijkstra
 from serving.algorithms.merge_sort import merge_sort
@@ -22,7 +24,7 @@ from serving.algorithms.selection_sort import selection_sort
 from serving.cli import main
 from serving.engine import Engine
 from serving.onnx_engine import OnnxEngine
-from serving.onnx_model import providers
+from serving.onnx_model import providers, usable_cores
 from serving.oracle import OracleEngine
 
 GRAPH = {"nodes": 5, "edges": [[0, 1, 4], [1, 2, 5], [0, 2, 20], [2, 3, 1], [1, 3, 9]], "source": 0}
@@ -322,6 +324,58 @@ def test_batch_runs_same_size_instances_together_in_chunks(monkeypatch):
     assert _find_min_calls(mixed) == one_five + one_four
     monkeypatch.setattr(serving.compose, "MAX_BATCH", 4)
     assert _find_min_calls(fives) == 3 * one_five
+
+
+def test_shards_only_for_engines_that_run_calls_side_by_side_and_batches_large_enough():
+    assert serving.compose.shard_count(2, 64, 100) == 2
+    assert serving.compose.shard_count(16, 64, 100) == 6400 // serving.compose.MIN_SHARD_POSITIONS
+    assert serving.compose.shard_count(2, 64, 25) == 1  # 1,600 positions: slower in two shards
+    assert serving.compose.shard_count(1, 64, 100) == 1
+    assert serving.compose.shard_count(4, 1, 100) == 1
+    assert serving.compose.concurrent_calls_of(OracleEngine()) == 1
+
+
+@pytest.mark.parametrize("items", [list(range(10)), np.arange(10)])
+def test_in_shards_solves_consecutive_parts_in_threads_and_keeps_the_order(items):
+    parts, threads = [], set()
+
+    def solve(part):
+        parts.append(list(part))
+        threads.add(threading.get_ident())
+        return [2 * item for item in part]
+
+    assert list(serving.compose.in_shards(solve, items, 3)) == [2 * i for i in range(10)]
+    assert sorted(parts) == [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9]]
+    assert threading.get_ident() not in threads
+    parts.clear()
+    assert serving.compose.in_shards(solve, items[:2], 5) == [0, 2]
+    assert sorted(parts) == [[0], [1]]
+
+
+def test_onnx_engine_on_the_cpu_runs_one_thread_per_call_and_a_call_per_core(models):
+    engine = OnnxEngine.load(models)
+    assert engine.concurrent_calls == usable_cores()
+    for model in engine.models.values():
+        assert model.session.get_session_options().intra_op_num_threads == 1
+
+
+def test_a_large_batch_runs_in_shards_with_the_answers_of_one(models, monkeypatch):
+    engine = OnnxEngine.load(models, ("find_min", "add"))
+    engine.concurrent_calls = 2
+    shard_counts = []
+    in_shards = serving.compose.in_shards
+
+    def counting(solve, items, shards):
+        shard_counts.append(shards)
+        return in_shards(solve, items, shards)
+
+    monkeypatch.setattr(serving.compose, "in_shards", counting)
+    rng = np.random.default_rng(4)
+    graphs = [serving.parse.Graph(weights[None], source=int(source), directed=False)
+              for weights, source in zip(_graphs(rng, 70, 70), rng.integers(0, 70, 70))]
+    answers = serving.compose.shortest_paths(engine, graphs)
+    assert shard_counts == [2, 1]  # 64 graphs of 70 nodes (4,480 positions), then the other 6
+    assert answers == serving.compose.shortest_paths(OracleEngine(), graphs)
 
 
 BAD_BATCHES = [

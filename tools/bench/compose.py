@@ -10,8 +10,12 @@ instances per second, the median of ``--rounds`` interleaved timings; a second t
 algorithm and N, how many times more instances per second the largest batch gets than batch 1
 (the batching gain). The algorithms are driven by the oracle: on every call the engine runs its
 model on the call's inputs (that is what is timed) and the loop continues with the exact answer,
-so an untrained model does the same work a trained one would. The last line is the start-up
-time of ``python -m serving sort`` (10 numbers) to its first answer.
+so an untrained model does the same work a trained one would. A batch runs as the CLI runs it:
+in ``serving.compose.shard_count`` shards side by side (``serving.compose.in_shards``; the
+onnxruntime engine on a CPU: up to one per core, for batches large enough; the Keras engine:
+one); the column ``onnxruntime unsharded`` is the same sessions with every batch whole, which
+shows what the shards add. The last line is the start-up time of ``python -m serving sort`` (10
+numbers) to its first answer.
 """
 
 import argparse
@@ -29,6 +33,7 @@ from serving.algorithms.dijkstra import dijkstra
 from serving.algorithms.merge_sort import merge_sort
 from serving.algorithms.prim import prim
 from serving.algorithms.selection_sort import selection_sort
+from serving.compose import concurrent_calls_of, in_shards, shard_count
 from serving.onnx_engine import OnnxEngine
 from serving.oracle import OracleEngine
 
@@ -67,14 +72,18 @@ def instances(algorithm: str, rng: np.random.Generator, batch: int, size: int) -
 
 
 def per_second(engine, algorithm: str, batch: int, size: int, min_seconds: float) -> float:
-    """Instances per second over repeated runs lasting at least ``min_seconds`` (after a warm-up)."""
-    run = ALGORITHMS[algorithm][1]
+    """Instances per second over repeated runs lasting at least ``min_seconds`` (after a warm-up),
+    each batch in the engine's shards."""
     data = instances(algorithm, np.random.default_rng(size * 1000 + batch), batch, size)
-    driven = OracleDriven(engine)
-    run(driven, data)
+    driven, shards = OracleDriven(engine), shard_count(concurrent_calls_of(engine), batch, size)
+
+    def run():
+        in_shards(lambda part: ALGORITHMS[algorithm][1](driven, part), data, shards)
+
+    run()
     count, start = 0, time.perf_counter()
     while count == 0 or time.perf_counter() - start < min_seconds:
-        run(driven, data)
+        run()
         count += 1
     return count * batch / (time.perf_counter() - start)
 
@@ -143,20 +152,26 @@ def main(argv=None) -> int:
         for run in runs:
             export_run(run, models_dir, parity_rows=100)
             keras_paths[load_run(run).config["subroutine"]] = os.path.join(run, "model.keras")
-        engines = {"onnxruntime": OnnxEngine.load(models_dir, tuple(keras_paths)),
+        onnx = OnnxEngine.load(models_dir, tuple(keras_paths))
+        engines = {"onnxruntime": onnx, "onnxruntime unsharded": OnnxEngine(onnx.models),
                    "keras": KerasEngine.load(keras_paths)}
-        print("| algorithm | N | B | onnxruntime / s | keras / s | onnxruntime : keras |")
-        print("|---|---|---|---|---|---|")
+        print("Concurrent calls: " + ", ".join(f"{name} {concurrent_calls_of(engine)}"
+                                               for name, engine in engines.items()) + "\n")
+        print("| algorithm | N | B | onnxruntime shards | " + " | ".join(f"{name} / s" for name in engines)
+              + " | onnxruntime : keras |")
+        print("|---|---|---|---|" + "---|" * (len(engines) + 1))
         gains = []
         for algorithm in args.algorithms:
             if not set(ALGORITHMS[algorithm][0]) <= set(keras_paths):
-                print(f"| {algorithm} | - | - | needs {', '.join(ALGORITHMS[algorithm][0])} | | |")
+                print(f"| {algorithm} | - | - | - | needs {', '.join(ALGORITHMS[algorithm][0])} |" + " |" * len(engines))
                 continue
             for size in args.sizes:
                 by_batch = median_rates(engines, algorithm, size, args.batches, args.min_seconds, args.rounds)
                 for batch, rates in by_batch.items():
-                    print(f"| {algorithm} | {size} | {batch} | {rates['onnxruntime']:.1f} | {rates['keras']:.1f} "
-                          f"| {rates['onnxruntime'] / rates['keras']:.2f} |", flush=True)
+                    shards = shard_count(concurrent_calls_of(onnx), batch, size)
+                    print(f"| {algorithm} | {size} | {batch} | {shards} | "
+                          + " | ".join(f"{rate:.1f}" for rate in rates.values())
+                          + f" | {rates['onnxruntime'] / rates['keras']:.2f} |", flush=True)
                 small, large = min(by_batch), max(by_batch)
                 if large > small:
                     gains.append(f"| {algorithm} | {size} | {large} : {small} | "

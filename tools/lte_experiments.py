@@ -18,6 +18,7 @@ of docs/RESULTS.md, keeping the blocks of runs that are not on this machine.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -65,6 +66,8 @@ def programs(length, nesting, steps, seed, strategies=STRATEGIES):
 
 
 def finished_runs(prefix: str) -> list[dict]:
+    """metrics.json of every finished run in RUNS whose name starts with ``prefix``, each with its
+    directory name added as ``run``."""
     runs = []
     if not os.path.isdir(RUNS):
         return runs
@@ -74,8 +77,13 @@ def finished_runs(prefix: str) -> list[dict]:
             with open(path) as f:
                 metrics = json.load(f)
             if "final" in metrics:
-                runs.append(metrics)
+                runs.append({**metrics, "run": name})
     return runs
+
+
+def step_budget(run: str) -> int:
+    """The ``--steps`` of a run named by ``programs`` (``...-S<steps>-s<seed>``)."""
+    return int(re.search(r"-S(\d+)-s\d+$", run).group(1))
 
 
 def memorization_report() -> dict[str, str]:
@@ -126,7 +134,8 @@ def memorization_report() -> dict[str, str]:
 
 
 def programs_report() -> dict[str, str]:
-    """A block per target and step budget (key ``LTE-programs-L{length}N{nesting}-S{steps}``)."""
+    """A block per target and step budget (key ``LTE-programs-L{length}N{nesting}-S{steps}``); a run
+    that reached the learning-rate floor first stopped earlier, and the block says where."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -136,14 +145,14 @@ def programs_report() -> dict[str, str]:
     by_target = {}
     for m in runs:
         c = m["config"]
-        by_target.setdefault((c["length"], c["nesting"], m["final"]["step"]), {})[c["strategy"]] = m
+        by_target.setdefault((c["length"], c["nesting"], step_budget(m["run"])), {})[c["strategy"]] = m
     for (length, nesting, steps), by_strategy in sorted(by_target.items()):
         present = [s for s in STRATEGIES if s in by_strategy]
         lines = [f"### Program evaluation: curriculum strategies at length {length}, nesting {nesting} "
                   "(paper figures 4-6 analogue)", "",
-                  f"2 x 128 LSTM, {steps} steps each. Test split; teacher-forced character accuracy (the paper's "
-                  "metric), greedy exact match in parentheses; the last column of each block is relative to "
-                  "baseline.", "",
+                  f"2 x 128 LSTM, a budget of {steps} steps each. Test split, 100 programs per cell; teacher-forced "
+                  "character accuracy (the paper's metric), greedy exact match in parentheses; the last column is "
+                  "relative to baseline.", "",
                   "| length | nesting | " + " | ".join(present) + " | combined - baseline |",
                   "|---|---|" + "---|" * (len(present) + 1)]
         grids = {s: {(r["length"], r["nesting"]): r for r in by_strategy[s]["final"]["grid"]} for s in present}
@@ -153,6 +162,13 @@ def programs_report() -> dict[str, str]:
             delta = (grids["combined"][cell]["char_accuracy"] - grids["baseline"][cell]["char_accuracy"]
                      if {"combined", "baseline"} <= set(present) else float("nan"))
             lines.append(f"| {cell[0]} | {cell[1]} | " + " | ".join(values) + f" | {delta:+.3f} |")
+        lines += ["", "Steps trained: " + ", ".join(
+            f"{s} {by_strategy[s]['final']['step']}"
+            + (" (learning rate below its floor)" if by_strategy[s]["final"]["step"] < steps else "")
+            for s in present) + f". The target ({length}, {nesting}) on the whole test split: " + ", ".join(
+            f"{s} {by_strategy[s]['final']['test']['char_accuracy']:.3f} "
+            f"({by_strategy[s]['final']['test']['exact_accuracy']:.2f}) of {by_strategy[s]['final']['test']['examples']}"
+            for s in present) + "."]
         figure, axes = plt.subplots(1, nesting, figsize=(4 * nesting, 3.5), squeeze=False)
         for n in range(1, nesting + 1):
             axis = axes[0][n - 1]

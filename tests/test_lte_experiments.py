@@ -1,0 +1,33 @@
+"""tools/lte_experiments.py reports the runs of one step budget together, wherever each stopped."""
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import lte_experiments  # noqa: E402
+
+
+def _write_run(runs, strategy, budget, stopped_at, accuracy):
+    out = runs / f"programs-{strategy}-L1N1-S{budget}-s0"
+    out.mkdir(parents=True)
+    cell = {"length": 1, "nesting": 1, "char_accuracy": accuracy, "exact_accuracy": accuracy / 2}
+    metrics = {"config": {"strategy": strategy, "length": 1, "nesting": 1},
+               "final": {"step": stopped_at, "grid": [cell],
+                         "test": {"char_accuracy": accuracy, "exact_accuracy": accuracy / 2, "examples": 500}}}
+    (out / "metrics.json").write_text(json.dumps(metrics))
+
+
+def test_runs_that_stop_at_the_learning_rate_floor_stay_in_their_budget_block(tmp_path, monkeypatch):
+    monkeypatch.setattr(lte_experiments, "RUNS", str(tmp_path / "runs"))
+    monkeypatch.setattr(lte_experiments, "DOCS", str(tmp_path))
+    _write_run(tmp_path / "runs", "baseline", 500, 300, 0.75)
+    _write_run(tmp_path / "runs", "combined", 500, 500, 0.5)
+    blocks = lte_experiments.programs_report()
+    assert list(blocks) == ["LTE-programs-L1N1-S500"]
+    block = blocks["LTE-programs-L1N1-S500"]
+    assert "| 1 | 1 | 0.750 (0.38) | 0.500 (0.25) | -0.250 |" in block
+    assert "Steps trained: baseline 300 (learning rate below its floor), combined 500." in block
+    assert "baseline 0.750 (0.38) of 500, combined 0.500 (0.25) of 500." in block
+    assert "--steps 500 --strategies baseline combined`" in block
+    assert (tmp_path / "programs_strategies_L1N1_S500.png").exists()

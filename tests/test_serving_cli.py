@@ -352,11 +352,16 @@ def test_in_shards_solves_consecutive_parts_in_threads_and_keeps_the_order(items
     assert sorted(parts) == [[0], [1]]
 
 
-def test_onnx_engine_on_the_cpu_runs_one_thread_per_call_and_a_call_per_core(models):
+def test_onnx_engine_on_the_cpu_runs_one_thread_per_call_and_a_call_per_core(models, monkeypatch):
     engine = OnnxEngine.load(models)
     assert engine.concurrent_calls == usable_cores()
     for model in engine.models.values():
         assert model.session.get_session_options().intra_op_num_threads == 1
+    monkeypatch.setattr("serving.onnx_engine.providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    engine = OnnxEngine.load(models)  # the GPU takes whole batches, with onnxruntime's default threads
+    assert engine.concurrent_calls == 1
+    for model in engine.models.values():
+        assert model.session.get_session_options().intra_op_num_threads == 0
 
 
 def test_a_large_batch_runs_in_shards_with_the_answers_of_one(models, monkeypatch):

@@ -31,3 +31,30 @@ def test_runs_that_stop_at_the_learning_rate_floor_stay_in_their_budget_block(tm
     assert "baseline 0.750 (0.38) of 500, combined 0.500 (0.25) of 500." in block
     assert "--steps 500 --strategies baseline combined`" in block
     assert (tmp_path / "programs_strategies_L1N1_S500.png").exists()
+
+
+def test_a_larger_budget_continues_the_run_of_the_largest_smaller_one(tmp_path, monkeypatch):
+    runs = tmp_path / "runs"
+    monkeypatch.setattr(lte_experiments, "RUNS", str(runs))
+    for budget in (200, 500):
+        _write_run(runs, "combined", budget, budget, budget / 1000)
+        (runs / f"programs-combined-L1N1-S{budget}-s0" / "checkpoints").mkdir()
+    _write_run(runs, "baseline", 500, 300, 0.75)  # stopped at the learning-rate floor
+    (runs / "programs-baseline-L1N1-S500-s0" / "checkpoints").mkdir()
+
+    assert lte_experiments.start_from_a_smaller_budget("programs-combined-L1N1-S800-s0") == \
+        "programs-combined-L1N1-S500-s0"
+    continued = json.loads((runs / "programs-combined-L1N1-S800-s0" / "metrics.json").read_text())
+    assert "final" not in continued and (runs / "programs-combined-L1N1-S800-s0" / "checkpoints").is_dir()
+
+    assert lte_experiments.start_from_a_smaller_budget("programs-baseline-L1N1-S800-s0") == \
+        "programs-baseline-L1N1-S500-s0"
+    finished = json.loads((runs / "programs-baseline-L1N1-S800-s0" / "metrics.json").read_text())
+    assert finished["final"]["step"] == 300  # the floor comes at the same step whatever the budget
+
+    for name in ("programs-combined-L1N1-S800-s0",  # exists now
+                 "programs-combined-L1N1-S100-s0",  # no smaller budget
+                 "programs-combined-L1N1-S800-s1",  # another seed
+                 "programs-mix-L1N1-S800-s0"):  # another strategy
+        assert lte_experiments.start_from_a_smaller_budget(name) is None
+    assert not (runs / "programs-combined-L1N1-S100-s0").exists()

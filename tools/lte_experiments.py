@@ -10,8 +10,9 @@ figure 7). ``programs`` trains one model per curriculum strategy (baseline, naiv
 at one target (length, nesting) and evaluates every (length, nesting) up to it (the paper's
 program-evaluation figures, relative to baseline). Every run is ``python -m l2e.fit`` with the
 quick preset (2 x 128 LSTM) in ``runs/experiments/<name>``; an interrupted sweep resumes where it
-stopped (finished runs are kept, unfinished ones resume from their checkpoint). ``report`` (run
-by both) writes the tables and PNG figures into docs/ and rewrites their blocks of the LTE section
+stopped (finished runs are kept, unfinished ones resume from their checkpoint), and a larger
+``--steps`` continues each strategy's run of the largest smaller budget instead of starting over
+(``start_from_a_smaller_budget``). ``report`` (run by both) writes the tables and PNG figures into docs/ and rewrites their blocks of the LTE section
 of docs/RESULTS.md, keeping the blocks of runs that are not on this machine.
 """
 
@@ -19,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -58,9 +60,44 @@ def memorization(lengths, steps, seed, schemes=tuple(SCHEMES)):
                      "--steps", str(steps), "--seed", str(seed)])
 
 
+def start_from_a_smaller_budget(name: str) -> str | None:
+    """Seed the new run ``name`` (``programs-...-S<steps>-s<seed>``) with a copy of the run of the
+    same settings and the largest smaller step budget, if there is one; returns its name.
+
+    Training then continues from that run's last checkpoint instead of step 0, which is the same
+    computation (``--resume`` continues exactly, and the budget only says where to stop). A
+    smaller-budget run that stopped before its budget, at the learning-rate floor, is the whole
+    larger run too, so its results are kept; otherwise they are dropped and recomputed at the end.
+    """
+    match = re.fullmatch(r"(programs-.+)-S(\d+)-s(\d+)", name)
+    if match is None or os.path.exists(os.path.join(RUNS, name)) or not os.path.isdir(RUNS):
+        return None
+    prefix, steps, seed = match.group(1), int(match.group(2)), match.group(3)
+    smaller = [(int(m.group(1)), entry) for entry in os.listdir(RUNS)
+               if (m := re.fullmatch(re.escape(prefix) + rf"-S(\d+)-s{seed}", entry))
+               and int(m.group(1)) < steps and os.path.isdir(os.path.join(RUNS, entry, "checkpoints"))]
+    if not smaller:
+        return None
+    budget, source = max(smaller)
+    shutil.copytree(os.path.join(RUNS, source), os.path.join(RUNS, name))
+    metrics_path = os.path.join(RUNS, name, "metrics.json")
+    if os.path.exists(metrics_path):
+        with open(metrics_path) as f:
+            metrics = json.load(f)
+        if metrics.get("final", {}).get("step", 0) >= budget:
+            del metrics["final"]
+            with open(metrics_path, "w") as f:
+                json.dump(metrics, f)
+    return source
+
+
 def programs(length, nesting, steps, seed, strategies=STRATEGIES):
     for strategy in strategies:
-        run_fit(f"programs-{strategy}-L{length}N{nesting}-S{steps}-s{seed}",
+        name = f"programs-{strategy}-L{length}N{nesting}-S{steps}-s{seed}"
+        source = start_from_a_smaller_budget(name)
+        if source is not None:
+            print(f"{name}: continuing from a copy of {source}", flush=True)
+        run_fit(name,
                 ["--experiment", "programs", "--length", str(length), "--nesting", str(nesting),
                  "--strategy", strategy, "--steps", str(steps), "--seed", str(seed)])
 

@@ -60,6 +60,21 @@ def memorization(lengths, steps, seed, schemes=tuple(SCHEMES)):
                      "--steps", str(steps), "--seed", str(seed)])
 
 
+PROGRAM_RUN = re.compile(r"(programs-.+)-S(\d+)-s(\d+)")
+"""The name ``programs`` gives a run: ``programs-<strategy>-L<length>N<nesting>-S<steps>-s<seed>``;
+groups: everything before the budget, the budget, the seed."""
+
+
+def program_run_name(strategy: str, length: int, nesting: int, steps: int, seed: int) -> str:
+    """The run name of one strategy of ``programs`` (``PROGRAM_RUN``)."""
+    return f"programs-{strategy}-L{length}N{nesting}-S{steps}-s{seed}"
+
+
+def step_budget(run: str) -> int:
+    """The ``--steps`` of a run named by ``programs``."""
+    return int(PROGRAM_RUN.fullmatch(run).group(2))
+
+
 def start_from_a_smaller_budget(name: str) -> str | None:
     """Seed the new run ``name`` (``programs-...-S<steps>-s<seed>``) with a copy of the run of the
     same settings and the largest smaller step budget, if there is one; returns its name.
@@ -69,13 +84,13 @@ def start_from_a_smaller_budget(name: str) -> str | None:
     smaller-budget run that stopped before its budget, at the learning-rate floor, is the whole
     larger run too, so its results are kept; otherwise they are dropped and recomputed at the end.
     """
-    match = re.fullmatch(r"(programs-.+)-S(\d+)-s(\d+)", name)
+    match = PROGRAM_RUN.fullmatch(name)
     if match is None or os.path.exists(os.path.join(RUNS, name)) or not os.path.isdir(RUNS):
         return None
-    prefix, steps, seed = match.group(1), int(match.group(2)), match.group(3)
-    smaller = [(int(m.group(1)), entry) for entry in os.listdir(RUNS)
-               if (m := re.fullmatch(re.escape(prefix) + rf"-S(\d+)-s{seed}", entry))
-               and int(m.group(1)) < steps and os.path.isdir(os.path.join(RUNS, entry, "checkpoints"))]
+    smaller = [(int(m.group(2)), entry) for entry in os.listdir(RUNS)
+               if (m := PROGRAM_RUN.fullmatch(entry)) and m.group(1, 3) == match.group(1, 3)
+               and int(m.group(2)) < int(match.group(2))
+               and os.path.isdir(os.path.join(RUNS, entry, "checkpoints"))]
     if not smaller:
         return None
     budget, source = max(smaller)
@@ -93,7 +108,7 @@ def start_from_a_smaller_budget(name: str) -> str | None:
 
 def programs(length, nesting, steps, seed, strategies=STRATEGIES):
     for strategy in strategies:
-        name = f"programs-{strategy}-L{length}N{nesting}-S{steps}-s{seed}"
+        name = program_run_name(strategy, length, nesting, steps, seed)
         source = start_from_a_smaller_budget(name)
         if source is not None:
             print(f"{name}: continuing from a copy of {source}", flush=True)
@@ -117,10 +132,6 @@ def finished_runs(prefix: str) -> list[dict]:
                 runs.append({**metrics, "run": name})
     return runs
 
-
-def step_budget(run: str) -> int:
-    """The ``--steps`` of a run named by ``programs`` (``...-S<steps>-s<seed>``)."""
-    return int(re.search(r"-S(\d+)-s\d+$", run).group(1))
 
 
 def memorization_report() -> dict[str, str]:

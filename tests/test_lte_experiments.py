@@ -8,11 +8,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import lte_experiments  # noqa: E402
 
 
-def _write_run(runs, strategy, budget, stopped_at, accuracy):
-    out = runs / f"programs-{strategy}-L1N1-S{budget}-s0"
+def _write_run(runs, strategy, budget, stopped_at, accuracy, seed=0):
+    out = runs / f"programs-{strategy}-L1N1-S{budget}-s{seed}"
     out.mkdir(parents=True)
     cell = {"length": 1, "nesting": 1, "char_accuracy": accuracy, "exact_accuracy": accuracy / 2}
-    metrics = {"config": {"strategy": strategy, "length": 1, "nesting": 1},
+    metrics = {"config": {"strategy": strategy, "length": 1, "nesting": 1, "seed": seed},
                "final": {"step": stopped_at, "grid": [cell],
                          "test": {"char_accuracy": accuracy, "exact_accuracy": accuracy / 2, "examples": 500}}}
     (out / "metrics.json").write_text(json.dumps(metrics))
@@ -24,13 +24,28 @@ def test_runs_that_stop_at_the_learning_rate_floor_stay_in_their_budget_block(tm
     _write_run(tmp_path / "runs", "baseline", 500, 300, 0.75)
     _write_run(tmp_path / "runs", "combined", 500, 500, 0.5)
     blocks = lte_experiments.programs_report()
-    assert list(blocks) == ["LTE-programs-L1N1-S500"]
-    block = blocks["LTE-programs-L1N1-S500"]
+    assert list(blocks) == ["LTE-programs-L1N1-S500-s0"]
+    block = blocks["LTE-programs-L1N1-S500-s0"]
     assert "| 1 | 1 | 0.750 (0.38) | 0.500 (0.25) | -0.250 |" in block
     assert "Steps trained: baseline 300 (learning rate below its floor), combined 500." in block
     assert "baseline 0.750 (0.38) of 500, combined 0.500 (0.25) of 500." in block
     assert "--steps 500 --strategies baseline combined`" in block
-    assert (tmp_path / "programs_strategies_L1N1_S500.png").exists()
+    assert (tmp_path / "programs_strategies_L1N1_S500_s0.png").exists()
+
+
+def test_each_seed_of_a_budget_gets_its_own_block(tmp_path, monkeypatch):
+    monkeypatch.setattr(lte_experiments, "RUNS", str(tmp_path / "runs"))
+    monkeypatch.setattr(lte_experiments, "DOCS", str(tmp_path))
+    for seed, (baseline, combined) in enumerate([(0.75, 0.5), (0.5, 0.625)]):
+        _write_run(tmp_path / "runs", "baseline", 500, 500, baseline, seed)
+        _write_run(tmp_path / "runs", "combined", 500, 500, combined, seed)
+    blocks = lte_experiments.programs_report()
+    assert sorted(blocks) == ["LTE-programs-L1N1-S500-s0", "LTE-programs-L1N1-S500-s1"]
+    assert "| 1 | 1 | 0.750 (0.38) | 0.500 (0.25) | -0.250 |" in blocks["LTE-programs-L1N1-S500-s0"]
+    assert "| 1 | 1 | 0.500 (0.25) | 0.625 (0.31) | +0.125 |" in blocks["LTE-programs-L1N1-S500-s1"]
+    assert "seed 1 (paper" in blocks["LTE-programs-L1N1-S500-s1"]
+    assert "--steps 500 --seed 1 --strategies baseline combined`" in blocks["LTE-programs-L1N1-S500-s1"]
+    assert (tmp_path / "programs_strategies_L1N1_S500_s1.png").exists()
 
 
 def test_a_larger_budget_continues_the_run_of_the_largest_smaller_one(tmp_path, monkeypatch):

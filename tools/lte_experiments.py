@@ -182,8 +182,8 @@ def memorization_report() -> dict[str, str]:
 
 
 def programs_report() -> dict[str, str]:
-    """A block per target and step budget (key ``LTE-programs-L{length}N{nesting}-S{steps}``); a run
-    that reached the learning-rate floor first stopped earlier, and the block says where."""
+    """A block per target, step budget and seed (key ``LTE-programs-L{length}N{nesting}-S{steps}-s{seed}``);
+    a run that reached the learning-rate floor first stopped earlier, and the block says where."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -193,10 +193,10 @@ def programs_report() -> dict[str, str]:
     by_target = {}
     for m in runs:
         c = m["config"]
-        by_target.setdefault((c["length"], c["nesting"], step_budget(m["run"])), {})[c["strategy"]] = m
-    for (length, nesting, steps), by_strategy in sorted(by_target.items()):
+        by_target.setdefault((c["length"], c["nesting"], step_budget(m["run"]), c["seed"]), {})[c["strategy"]] = m
+    for (length, nesting, steps, seed), by_strategy in sorted(by_target.items()):
         present = [s for s in STRATEGIES if s in by_strategy]
-        lines = [f"### Program evaluation: curriculum strategies at length {length}, nesting {nesting} "
+        lines = [f"### Program evaluation: curriculum strategies at length {length}, nesting {nesting}, seed {seed} "
                   "(paper figures 4-6 analogue)", "",
                   f"2 x 128 LSTM, a budget of {steps} steps each. Test split, 100 programs per cell; teacher-forced "
                   "character accuracy (the paper's metric), greedy exact match in parentheses; the last column is "
@@ -229,13 +229,14 @@ def programs_report() -> dict[str, str]:
             axis.axhline(0, color="grey", linewidth=0.5)
         axes[0][0].legend()
         figure.tight_layout()
-        png = f"programs_strategies_L{length}N{nesting}_S{steps}.png"
+        png = f"programs_strategies_L{length}N{nesting}_S{steps}_s{seed}.png"
         figure.savefig(os.path.join(DOCS, png), dpi=120)
         plt.close(figure)
         lines += ["", f"![strategies relative to baseline]({png})", "",
                   f"Regenerate: `python tools/lte_experiments.py programs --length {length} --nesting {nesting} "
-                  f"--steps {steps}{'' if len(present) == len(STRATEGIES) else ' --strategies ' + ' '.join(present)}`"]
-        blocks[f"LTE-programs-L{length}N{nesting}-S{steps}"] = "\n".join(lines)
+                  f"--steps {steps}{f' --seed {seed}' if seed else ''}"
+                  f"{'' if len(present) == len(STRATEGIES) else ' --strategies ' + ' '.join(present)}`"]
+        blocks[f"LTE-programs-L{length}N{nesting}-S{steps}-s{seed}"] = "\n".join(lines)
     return blocks
 
 

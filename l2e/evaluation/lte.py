@@ -64,7 +64,7 @@ class ExecutorRunner:
                 yield indices[start:start + self.batch_size]
 
     def teacher_forced_correct(self, examples, primer: str = "") -> np.ndarray:
-        """Per example, the fraction of answer characters predicted right under teacher forcing."""
+        """Per example, the number of answer characters predicted right under teacher forcing: [len(examples)]."""
         scores = np.zeros(len(examples))
         texts = [e.text for e in examples]
         for chunk in self._batches_by_length([len(t) for t in texts]):
@@ -73,7 +73,7 @@ class ExecutorRunner:
             predicted = np.argmax(logits.numpy(), axis=-1)
             for row, i in enumerate(chunk):
                 start = len(examples[i].prompt) - 1  # prediction of the first answer character
-                scores[i] = np.mean(predicted[row, start:] == ids[row, start + 1:])
+                scores[i] = np.sum(predicted[row, start:] == ids[row, start + 1:])
         return scores
 
     def greedy_answers(self, examples, primer: str = "") -> list[str]:
@@ -100,17 +100,24 @@ class ExecutorRunner:
                 answers[i] = text[:text.index(".") + 1] if "." in text else text
         return answers
 
+    def example_scores(self, examples, primer: str = "") -> dict[str, np.ndarray]:
+        """Per example, each read after ``primer``: ``answer_chars`` (its answer's length),
+        ``correct_chars`` (answer characters predicted right under teacher forcing) and ``exact``
+        (1.0 when greedy decoding writes the whole answer right): three arrays of shape [len(examples)]."""
+        if not examples:
+            raise ValueError("examples: nothing to evaluate")
+        answer_chars = np.array([len(e.answer) for e in examples], np.float64)
+        correct_chars = self.teacher_forced_correct(examples, primer)
+        answers = self.greedy_answers(examples, primer)
+        exact = np.array([a == e.answer for a, e in zip(answers, examples)], np.float64)
+        return {"answer_chars": answer_chars, "correct_chars": correct_chars, "exact": exact}
+
     def evaluate(self, examples, primer: str = "") -> dict:
         """``char_accuracy`` (teacher forcing, per answer character), ``exact_accuracy`` (greedy,
         whole answer) and ``examples`` for a list of examples, each read after ``primer``."""
-        if not examples:
-            raise ValueError("examples: nothing to evaluate")
-        per_example = self.teacher_forced_correct(examples, primer)
-        answer_lengths = np.array([len(e.answer) for e in examples])
-        char_accuracy = float(np.sum(per_example * answer_lengths) / np.sum(answer_lengths))
-        answers = self.greedy_answers(examples, primer)
-        exact = float(np.mean([a == e.answer for a, e in zip(answers, examples)]))
-        return {"char_accuracy": char_accuracy, "exact_accuracy": exact, "examples": len(examples)}
+        scores = self.example_scores(examples, primer)
+        return {"char_accuracy": float(scores["correct_chars"].sum() / scores["answer_chars"].sum()),
+                "exact_accuracy": float(scores["exact"].mean()), "examples": len(examples)}
 
 
 PRIMER_EXAMPLES = 4

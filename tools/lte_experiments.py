@@ -14,6 +14,8 @@ stopped (finished runs are kept, unfinished ones resume from their checkpoint), 
 ``--steps`` continues each strategy's run of the largest smaller budget instead of starting over
 (``start_from_a_smaller_budget``). ``report`` (run by both) writes the tables and PNG figures into docs/ and rewrites their blocks of the LTE section
 of docs/RESULTS.md, keeping the blocks of runs that are not on this machine.
+``tools/lte_compare.py`` compares the finished baseline and combined runs of several seeds on one
+common test sample.
 """
 
 import argparse
@@ -29,6 +31,8 @@ from results_markdown import RESULTS, write_blocks
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS = os.path.join(ROOT, "runs", "experiments")
 DOCS = os.path.join(ROOT, "docs")
+LTE_SECTION = ("LTE", "## Learning to Execute (CPU-scale sweeps)")
+"""The block of docs/RESULTS.md that holds the LTE blocks, and its title."""
 
 SCHEMES = {"none": [], "reverse": ["--reverse"], "double": ["--double"], "reverse+double": ["--reverse", "--double"]}
 STRATEGIES = ("baseline", "naive", "mix", "combined")
@@ -243,7 +247,7 @@ def programs_report() -> dict[str, str]:
 def report():
     """Rewrite the blocks of the LTE section of docs/RESULTS.md that finished runs in runs/experiments
     measure; blocks of runs that are not here (another machine's, an earlier session's) are kept."""
-    write_blocks({**memorization_report(), **programs_report()}, "LTE", "## Learning to Execute (CPU-scale sweeps)")
+    write_blocks({**memorization_report(), **programs_report()}, *LTE_SECTION)
     print(f"wrote {RESULTS}")
 
 

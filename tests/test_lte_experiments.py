@@ -73,3 +73,12 @@ def test_a_larger_budget_continues_the_run_of_the_largest_smaller_one(tmp_path, 
                  "programs-mix-L1N1-S800-s0"):  # another strategy
         assert lte_experiments.start_from_a_smaller_budget(name) is None
     assert not (runs / "programs-combined-L1N1-S100-s0").exists()
+
+
+def test_a_block_without_both_baseline_and_combined_has_no_difference_column(tmp_path, monkeypatch):
+    monkeypatch.setattr(lte_experiments, "RUNS", str(tmp_path / "runs"))
+    monkeypatch.setattr(lte_experiments, "DOCS", str(tmp_path))
+    _write_run(tmp_path / "runs", "baseline", 500, 500, 0.75)
+    block = lte_experiments.programs_report()["LTE-programs-L1N1-S500-s0"]
+    assert "| length | nesting | baseline |\n|---|---|---|\n| 1 | 1 | 0.750 (0.38) |\n" in block
+    assert "+nan" not in block and "the last column" not in block

@@ -200,20 +200,21 @@ def programs_report() -> dict[str, str]:
         by_target.setdefault((c["length"], c["nesting"], step_budget(m["run"]), c["seed"]), {})[c["strategy"]] = m
     for (length, nesting, steps, seed), by_strategy in sorted(by_target.items()):
         present = [s for s in STRATEGIES if s in by_strategy]
+        compared = {"combined", "baseline"} <= set(present)
         lines = [f"### Program evaluation: curriculum strategies at length {length}, nesting {nesting}, seed {seed} "
                   "(paper figures 4-6 analogue)", "",
                   f"2 x 128 LSTM, a budget of {steps} steps each. Test split, 100 programs per cell; teacher-forced "
-                  "character accuracy (the paper's metric), greedy exact match in parentheses; the last column is "
-                  "relative to baseline.", "",
-                  "| length | nesting | " + " | ".join(present) + " | combined - baseline |",
-                  "|---|---|" + "---|" * (len(present) + 1)]
+                  "character accuracy (the paper's metric), greedy exact match in parentheses"
+                  + ("; the last column is relative to baseline." if compared else "."), "",
+                  "| length | nesting | " + " | ".join(present) + (" | combined - baseline |" if compared else " |"),
+                  "|---|---|" + "---|" * (len(present) + compared)]
         grids = {s: {(r["length"], r["nesting"]): r for r in by_strategy[s]["final"]["grid"]} for s in present}
         cells = sorted(grids[present[0]])
         for cell in sorted(cells, key=lambda c: (c[1], c[0])):
             values = [f"{grids[s][cell]['char_accuracy']:.3f} ({grids[s][cell]['exact_accuracy']:.2f})" for s in present]
-            delta = (grids["combined"][cell]["char_accuracy"] - grids["baseline"][cell]["char_accuracy"]
-                     if {"combined", "baseline"} <= set(present) else float("nan"))
-            lines.append(f"| {cell[0]} | {cell[1]} | " + " | ".join(values) + f" | {delta:+.3f} |")
+            if compared:
+                values.append(f"{grids['combined'][cell]['char_accuracy'] - grids['baseline'][cell]['char_accuracy']:+.3f}")
+            lines.append(f"| {cell[0]} | {cell[1]} | " + " | ".join(values) + " |")
         lines += ["", "Steps trained: " + ", ".join(
             f"{s} {by_strategy[s]['final']['step']}"
             + (" (learning rate below its floor)" if by_strategy[s]["final"]["step"] < steps else "")

@@ -75,7 +75,13 @@ def test_both_models_of_a_seed_read_the_same_programs(tmp_path, monkeypatch):
     assert by_seed[1]["difference"]["char_se"] > 0
     table = lte_compare.comparison_table(1, 1, 40, 30, by_seed)
     assert "| 0 | 30, 40 |" in table and "| +0.000 +- 0.000 | +0.000 +- 0.000 |" in table
-    assert "(over seeds)" in table.splitlines()[-3]
+    assert "(over seeds)" in next(line for line in table.splitlines() if line.startswith("| mean |"))
+    rows = [line.split(" | ") for line in lte_compare.operations_table(by_seed)[2:]]
+    assert [row[0] for row in rows] == ["| loop", "| if", "| multiply", "| variable",
+                                        "| none of these (pairs and identities only)"]
+    assert sum(int(row[1]) for row in rows) == 30  # nesting 1: one operation per program at most
+    identical = lte_compare.operations_table({0: by_seed[0]})
+    assert all(line.endswith("| +0.000 |") for line in identical[2:])
     assert table.endswith("--steps 40 --seeds 0 1 --examples 30`")
 
 

@@ -1,13 +1,14 @@
 """The program generator against the real interpreter and the grammar of REFERENCE section 1."""
 
 import collections
+import itertools
 import random
 import re
 
 import pytest
 
 from l2e.curriculum import STRATEGIES, Curriculum
-from l2e.data.programs import generate_program, random_program
+from l2e.data.programs import MARKED_OPERATIONS, _ProgramBuilder, generate_program, operations_in, random_program
 from l2e.data.tasks import ProgramTask
 from l2e.vocab import CHAR_TO_ID
 
@@ -65,14 +66,10 @@ def test_program_structure_variables_loops_and_print():
 
 def classify_single_round(source: str) -> str:
     """The operation of a nesting-1 program, read back from its text."""
-    if "for x" in source:
-        return "loop"
-    if "#" in source:
-        return "variable"
-    if " if " in source:
-        return "if"
-    if "*" in source:
-        return "multiply"
+    marked = operations_in(source)
+    if marked:
+        assert len(marked) == 1, source
+        return marked.pop()
     if re.fullmatch(r"print\(\(\d+[+-]\d+\)\)", source):
         return "pair"
     assert re.fullmatch(r"print\(\d+\)", source), source
@@ -87,6 +84,18 @@ def test_operations_are_uniform():
     sigma = (n * (1 / 6) * (5 / 6)) ** 0.5
     for operation, count in counts.items():
         assert abs(count - n / 6) < 4 * sigma, counts
+
+
+def test_operations_in_reads_back_the_marked_operations_of_every_sequence_of_three():
+    methods = {"pair": "pair", "multiply": "multiply", "identity": "identity", "variable": "variable",
+               "loop": "loop", "if": "conditional"}
+    for seed, operations in enumerate(itertools.product(methods, repeat=3)):
+        builder = _ProgramBuilder(random.Random(seed), lambda rng: rng.randint(1, 3))
+        expression = None
+        for operation in operations:
+            expression = getattr(builder, methods[operation])(expression)
+        source = "#".join([*builder.lines, f"print({expression[0]})"])
+        assert operations_in(source) == set(operations) & set(MARKED_OPERATIONS), (operations, source)
 
 
 @pytest.mark.parametrize("length", [1, 2, 3])

@@ -60,16 +60,18 @@ def run_directory(strategy: str, length: int, nesting: int, steps: int, seed: in
 
 
 def evaluate_seed(length: int, nesting: int, steps: int, seed: int, examples: int) -> dict:
-    """Per strategy its steps trained and scores on the common sample, and their paired difference."""
+    """Per strategy its steps trained and scores on the common sample, their paired difference, and
+    per program of the sample the operations it uses (``operations``)."""
     import keras
 
     from l2e.curriculum import Curriculum
+    from l2e.data.programs import operations_in
     from l2e.data.tasks import make_task
     from l2e.evaluation.lte import ExecutorRunner, sample_examples
 
     sample, primer = sample_examples(make_task("programs"), Curriculum("baseline", length, nesting), examples,
                                      "test", SAMPLE_SEED)
-    result = {}
+    result = {"operations": [operations_in(example.source) for example in sample]}
     for strategy in COMPARED:
         path = run_directory(strategy, length, nesting, steps, seed)
         with open(os.path.join(path, "metrics.json")) as f:
@@ -82,6 +84,26 @@ def evaluate_seed(length: int, nesting: int, steps: int, seed: int, examples: in
 
 def _accuracies(scores: dict) -> str:
     return f"{scores['correct_chars'].sum() / scores['answer_chars'].sum():.3f} ({scores['exact'].mean():.3f})"
+
+
+def operations_table(by_seed: dict[int, dict]) -> list[str]:
+    """Markdown rows: accuracy on the programs that use each operation, mean over seeds."""
+    from l2e.data.programs import MARKED_OPERATIONS
+
+    operations = next(iter(by_seed.values()))["operations"]
+    subsets = {operation: np.array([operation in used for used in operations]) for operation in MARKED_OPERATIONS}
+    subsets["none of these (pairs and identities only)"] = np.array([not used for used in operations])
+    lines = ["| programs using | programs | baseline | combined | combined - baseline |", "|---|---|---|---|---|"]
+    for name, chosen in subsets.items():
+        means = {}
+        for strategy in COMPARED:
+            picked = [{k: v[chosen] for k, v in r[strategy]["scores"].items()} for r in by_seed.values()]
+            means[strategy] = (np.mean([p["correct_chars"].sum() / p["answer_chars"].sum() for p in picked]),
+                               np.mean([p["exact"].mean() for p in picked]))
+        (base_char, base_exact), (comb_char, comb_exact) = means["baseline"], means["combined"]
+        lines.append(f"| {name} | {int(chosen.sum())} | {base_char:.3f} ({base_exact:.3f}) "
+                     f"| {comb_char:.3f} ({comb_exact:.3f}) | {comb_char - base_char:+.3f} |")
+    return lines
 
 
 def comparison_table(length: int, nesting: int, steps: int, examples: int, by_seed: dict[int, dict]) -> str:
@@ -104,6 +126,8 @@ def comparison_table(length: int, nesting: int, steps: int, examples: int, by_se
         mean, error = mean_over_seeds([r["difference"][key] for r in by_seed.values()])
         cells.append(f"{mean:+.3f}" + (f" +- {error:.3f} (over seeds)" if error is not None else ""))
     lines += [f"| mean | | | | {cells[0]} | {cells[1]} |", "",
+              "By the operations a program uses (a program of nesting 2 may use two; mean over seeds):", "",
+              *operations_table(by_seed), "",
               f"Regenerate: `python tools/lte_compare.py --length {length} --nesting {nesting} --steps {steps} "
               f"--seeds {' '.join(map(str, sorted(by_seed)))} --examples {examples}`"]
     return "\n".join(lines)

@@ -22,6 +22,7 @@ builds it; the test suite checks every value against the real interpreter.
 """
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -30,6 +31,8 @@ from l2e.validation import MAX_LENGTH, MAX_NESTING, check_int
 from l2e.vocab import NEWLINE
 
 OPERATIONS = ("pair", "multiply", "identity", "variable", "loop", "if")
+MARKED_OPERATIONS = ("loop", "if", "multiply", "variable")
+"""The operations that always leave a mark in the source (``operations_in``)."""
 VARIABLE_NAMES = "abcdefghij"
 
 LengthSampler = Callable[[random.Random], int]
@@ -142,3 +145,15 @@ def random_program(rng: random.Random, length: int, nesting: int) -> Program:
     """One program whose every number has exactly the length parameter ``length`` (no curriculum)."""
     length = check_int("length", length, 1, MAX_LENGTH)
     return generate_program(rng, lambda _: length, nesting)
+
+
+def operations_in(source: str) -> set[str]:
+    """The :data:`MARKED_OPERATIONS` a program used, read back from its character form (code lines
+    joined by ``#``): a ``for`` line is a loop, an assignment line without its ``for`` line a
+    variable, `` if `` an if-expression and ``*`` a multiplication. Pair and identity are not
+    told apart from the numbers they leave."""
+    lines = source.split(NEWLINE)
+    loops = sum(line.startswith("for ") for line in lines)
+    assignments = sum(re.fullmatch(r"[a-j]=.*", line) is not None for line in lines)
+    marks = {"loop": loops > 0, "variable": assignments > loops, "if": " if " in source, "multiply": "*" in source}
+    return {operation for operation, used in marks.items() if used}

@@ -52,7 +52,7 @@ def _save_run(runs, strategy, seed, model, steps):
     out = runs / lte_experiments.program_run_name(strategy, 1, 1, 40, seed)
     out.mkdir(parents=True)
     model.save(out / "model.keras")
-    (out / "metrics.json").write_text(json.dumps({"final": {"step": steps}}))
+    (out / "metrics.json").write_text(json.dumps({"config": {"num_layers": 1, "hidden_size": 8}, "final": {"step": steps}}))
 
 
 def test_both_models_of_a_seed_read_the_same_programs(tmp_path, monkeypatch):
@@ -74,7 +74,7 @@ def test_both_models_of_a_seed_read_the_same_programs(tmp_path, monkeypatch):
     np.testing.assert_array_equal(scores["correct_chars"], np.ones(30))
     assert by_seed[1]["difference"]["char_se"] > 0
     table = lte_compare.comparison_table(1, 1, 40, 30, by_seed)
-    assert "| 0 | 30, 40 |" in table and "| +0.000 +- 0.000 | +0.000 +- 0.000 |" in table
+    assert "1 x 8 LSTM" in table and "| 0 | 30, 40 |" in table and "| +0.000 +- 0.000 | +0.000 +- 0.000 |" in table
     assert "(over seeds)" in next(line for line in table.splitlines() if line.startswith("| mean |"))
     rows = [line.split(" | ") for line in lte_compare.operations_table(by_seed)[2:]]
     assert [row[0] for row in rows] == ["| loop", "| if", "| multiply", "| variable",

@@ -8,8 +8,8 @@ test-split programs at the target difficulty. The runs' own final evaluations dr
 from their own seed, which leaves a difference between two of them a standard error of about
 0.012 (measured on the (2, 2) runs); differences taken program by program on one larger sample
 separate the strategies from the evaluation noise, and the spread over seeds shows the training
-noise. Prints the table and writes
-it as the block ``LTE-programs-L{length}N{nesting}-S{steps}-compare`` of docs/RESULTS.md.
+noise. Prints the table and writes it as the block ``LTE-programs-L{length}N{nesting}-S{steps}-compare``
+of docs/RESULTS.md.
 """
 
 import argparse
@@ -60,8 +60,9 @@ def run_directory(strategy: str, length: int, nesting: int, steps: int, seed: in
 
 
 def evaluate_seed(length: int, nesting: int, steps: int, seed: int, examples: int) -> dict:
-    """Per strategy its steps trained and scores on the common sample, their paired difference, and
-    per program of the sample the operations it uses (``operations``)."""
+    """Per strategy its steps trained, model size (``"2 x 128"``: layers x units) and scores on the
+    common sample; their paired difference; and per program of the sample the operations it uses
+    (``operations``)."""
     import keras
 
     from l2e.curriculum import Curriculum
@@ -75,9 +76,11 @@ def evaluate_seed(length: int, nesting: int, steps: int, seed: int, examples: in
     for strategy in COMPARED:
         path = run_directory(strategy, length, nesting, steps, seed)
         with open(os.path.join(path, "metrics.json")) as f:
-            trained = json.load(f)["final"]["step"]
+            metrics = json.load(f)
         runner = ExecutorRunner(keras.saving.load_model(os.path.join(path, "model.keras"), compile=False))
-        result[strategy] = {"steps": trained, "scores": runner.example_scores(sample, primer)}
+        result[strategy] = {"steps": metrics["final"]["step"],
+                            "model": f"{metrics['config']['num_layers']} x {metrics['config']['hidden_size']}",
+                            "scores": runner.example_scores(sample, primer)}
     result["difference"] = paired_difference(result["baseline"]["scores"], result["combined"]["scores"])
     return result
 
@@ -107,10 +110,11 @@ def operations_table(by_seed: dict[int, dict]) -> list[str]:
 
 
 def comparison_table(length: int, nesting: int, steps: int, examples: int, by_seed: dict[int, dict]) -> str:
-    """The Markdown block: a row per seed, then the mean over seeds."""
+    """The Markdown block: a row per seed, then the mean over seeds, then accuracy by operation."""
+    models = sorted({r[s]["model"] for r in by_seed.values() for s in COMPARED})
     lines = [f"### Combined against baseline at length {length}, nesting {nesting}: {len(by_seed)} seed(s), "
              f"one common test sample", "",
-             f"2 x 128 LSTM, a budget of {steps} steps (each run stops earlier when its learning rate falls below "
+             f"{' and '.join(models)} LSTM, a budget of {steps} steps (each run stops earlier when its learning rate falls below "
              f"1e-3). Both models of a seed read the same {examples} test-split programs at the target; "
              "teacher-forced character accuracy (whole answers, greedy, in parentheses); differences are "
              "combined - baseline, program by program, +- one standard error over programs.", "",

@@ -142,8 +142,8 @@ def main(argv=None) -> int:
     parser.add_argument("--length", type=int, default=2, help="target length of the runs (default 2)")
     parser.add_argument("--nesting", type=int, default=2, help="target nesting of the runs (default 2)")
     parser.add_argument("--steps", type=int, required=True, help="the runs' step budget (their name's S<steps>)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds whose run pairs to compare")
-    parser.add_argument("--examples", type=int, default=4000, help="test programs in the common sample")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds whose run pairs to compare (default 0)")
+    parser.add_argument("--examples", type=int, default=4000, help="test programs in the common sample (default 4000)")
     args = parser.parse_args(argv)
     if args.examples < 2:
         parser.error("--examples: at least 2")

@@ -63,7 +63,8 @@ def test_both_models_of_a_seed_read_the_same_programs(tmp_path, monkeypatch):
     _save_run(runs, "combined", 0, stop, 40)
     _save_run(runs, "baseline", 1, stop, 40)
     _save_run(runs, "combined", 1, one, 40)
-    by_seed = {seed: lte_compare.evaluate_seed(1, 1, 40, seed, 30) for seed in (0, 1)}
+    sample, primer = lte_compare.common_sample(1, 1, 30)
+    by_seed = {seed: lte_compare.evaluate_seed(1, 1, 40, seed, sample, primer) for seed in (0, 1)}
     assert by_seed[0]["difference"] == {"char": 0.0, "char_se": 0.0, "exact": 0.0, "exact_se": 0.0}
     assert by_seed[0]["baseline"]["steps"] == 30
     # the same baseline model on the same sample whatever the seed of its run
@@ -73,14 +74,14 @@ def test_both_models_of_a_seed_read_the_same_programs(tmp_path, monkeypatch):
     scores = by_seed[1]["baseline"]["scores"]
     np.testing.assert_array_equal(scores["correct_chars"], np.ones(30))
     assert by_seed[1]["difference"]["char_se"] > 0
-    table = lte_compare.comparison_table(1, 1, 40, 30, by_seed)
+    table = lte_compare.comparison_table(1, 1, 40, by_seed, sample)
     assert "1 x 8 LSTM" in table and "| 0 | 30, 40 |" in table and "| +0.000 +- 0.000 | +0.000 +- 0.000 |" in table
     assert "(over seeds)" in next(line for line in table.splitlines() if line.startswith("| mean |"))
-    rows = [line.split(" | ") for line in lte_compare.operations_table(by_seed)[2:]]
+    rows = [line.split(" | ") for line in lte_compare.operations_table(by_seed, sample)[2:]]
     assert [row[0] for row in rows] == ["| loop", "| if", "| multiply", "| variable",
                                         "| none of these (pairs and identities only)"]
     assert sum(int(row[1]) for row in rows) == 30  # nesting 1: one operation per program at most
-    identical = lte_compare.operations_table({0: by_seed[0]})
+    identical = lte_compare.operations_table({0: by_seed[0]}, sample)
     assert all(line.endswith("| +0.000 |") for line in identical[2:])
     assert table.endswith("--steps 40 --seeds 0 1 --examples 30`")
 

@@ -20,6 +20,7 @@ import sys
 
 import numpy as np
 
+from l2e.data.programs import MARKED_OPERATIONS, operations_in
 from lte_experiments import LTE_SECTION, RUNS, program_run_name
 from results_markdown import write_blocks
 
@@ -59,20 +60,25 @@ def run_directory(strategy: str, length: int, nesting: int, steps: int, seed: in
     return path
 
 
-def evaluate_seed(length: int, nesting: int, steps: int, seed: int, examples: int) -> dict:
-    """Per strategy its steps trained, model size (``"2 x 128"``: layers x units) and scores on the
-    common sample; their paired difference; and per program of the sample the operations it uses
-    (``operations``)."""
+def common_sample(length: int, nesting: int, examples: int) -> tuple[list, str]:
+    """The ``examples`` test programs at (length, nesting) that every compared model reads, and
+    their primer (``l2e.evaluation.lte.sample_examples``)."""
+    from l2e.curriculum import Curriculum
+    from l2e.data.tasks import make_task
+    from l2e.evaluation.lte import sample_examples
+
+    return sample_examples(make_task("programs"), Curriculum("baseline", length, nesting), examples, "test",
+                           SAMPLE_SEED)
+
+
+def evaluate_seed(length: int, nesting: int, steps: int, seed: int, sample: list, primer: str) -> dict:
+    """Per strategy its steps trained, model size (``"2 x 128"``: layers x units) and scores on
+    ``sample`` read after ``primer``; and their paired difference."""
     import keras
 
-    from l2e.curriculum import Curriculum
-    from l2e.data.programs import operations_in
-    from l2e.data.tasks import make_task
-    from l2e.evaluation.lte import ExecutorRunner, sample_examples
+    from l2e.evaluation.lte import ExecutorRunner
 
-    sample, primer = sample_examples(make_task("programs"), Curriculum("baseline", length, nesting), examples,
-                                     "test", SAMPLE_SEED)
-    result = {"operations": [operations_in(example.source) for example in sample]}
+    result = {}
     for strategy in COMPARED:
         path = run_directory(strategy, length, nesting, steps, seed)
         with open(os.path.join(path, "metrics.json")) as f:
@@ -85,37 +91,40 @@ def evaluate_seed(length: int, nesting: int, steps: int, seed: int, examples: in
     return result
 
 
+def accuracies(scores: dict) -> tuple[float, float]:
+    """(character accuracy, whole-answer accuracy) of ``ExecutorRunner.example_scores``."""
+    return float(scores["correct_chars"].sum() / scores["answer_chars"].sum()), float(scores["exact"].mean())
+
+
 def _accuracies(scores: dict) -> str:
-    return f"{scores['correct_chars'].sum() / scores['answer_chars'].sum():.3f} ({scores['exact'].mean():.3f})"
+    char, exact = accuracies(scores)
+    return f"{char:.3f} ({exact:.3f})"
 
 
-def operations_table(by_seed: dict[int, dict]) -> list[str]:
-    """Markdown rows: accuracy on the programs that use each operation, mean over seeds."""
-    from l2e.data.programs import MARKED_OPERATIONS
-
-    operations = next(iter(by_seed.values()))["operations"]
+def operations_table(by_seed: dict[int, dict], sample: list) -> list[str]:
+    """Markdown rows: accuracy on the programs of ``sample`` that use each operation, mean over seeds."""
+    operations = [operations_in(example.source) for example in sample]
     subsets = {operation: np.array([operation in used for used in operations]) for operation in MARKED_OPERATIONS}
     subsets["none of these (pairs and identities only)"] = np.array([not used for used in operations])
     lines = ["| programs using | programs | baseline | combined | combined - baseline |", "|---|---|---|---|---|"]
     for name, chosen in subsets.items():
         means = {}
         for strategy in COMPARED:
-            picked = [{k: v[chosen] for k, v in r[strategy]["scores"].items()} for r in by_seed.values()]
-            means[strategy] = (np.mean([p["correct_chars"].sum() / p["answer_chars"].sum() for p in picked]),
-                               np.mean([p["exact"].mean() for p in picked]))
+            means[strategy] = np.mean([accuracies({k: v[chosen] for k, v in r[strategy]["scores"].items()})
+                                       for r in by_seed.values()], axis=0)
         (base_char, base_exact), (comb_char, comb_exact) = means["baseline"], means["combined"]
         lines.append(f"| {name} | {int(chosen.sum())} | {base_char:.3f} ({base_exact:.3f}) "
                      f"| {comb_char:.3f} ({comb_exact:.3f}) | {comb_char - base_char:+.3f} |")
     return lines
 
 
-def comparison_table(length: int, nesting: int, steps: int, examples: int, by_seed: dict[int, dict]) -> str:
+def comparison_table(length: int, nesting: int, steps: int, by_seed: dict[int, dict], sample: list) -> str:
     """The Markdown block: a row per seed, then the mean over seeds, then accuracy by operation."""
     models = sorted({r[s]["model"] for r in by_seed.values() for s in COMPARED})
     lines = [f"### Combined against baseline at length {length}, nesting {nesting}: {len(by_seed)} seed(s), "
              f"one common test sample", "",
              f"{' and '.join(models)} LSTM, a budget of {steps} steps (each run stops earlier when its learning rate falls below "
-             f"1e-3). Both models of a seed read the same {examples} test-split programs at the target; "
+             f"1e-3). Both models of a seed read the same {len(sample)} test-split programs at the target; "
              "teacher-forced character accuracy (whole answers, greedy, in parentheses); differences are "
              "combined - baseline, program by program, +- one standard error over programs.", "",
              "| seed | steps trained (baseline, combined) | baseline | combined | character accuracy difference "
@@ -131,9 +140,9 @@ def comparison_table(length: int, nesting: int, steps: int, examples: int, by_se
         cells.append(f"{mean:+.3f}" + (f" +- {error:.3f} (over seeds)" if error is not None else ""))
     lines += [f"| mean | | | | {cells[0]} | {cells[1]} |", "",
               "By the operations a program uses (a program of nesting 2 may use two; mean over seeds):", "",
-              *operations_table(by_seed), "",
+              *operations_table(by_seed, sample), "",
               f"Regenerate: `python tools/lte_compare.py --length {length} --nesting {nesting} --steps {steps} "
-              f"--seeds {' '.join(map(str, sorted(by_seed)))} --examples {examples}`"]
+              f"--seeds {' '.join(map(str, sorted(by_seed)))} --examples {len(sample)}`"]
     return "\n".join(lines)
 
 
@@ -154,8 +163,9 @@ def main(argv=None) -> int:
     except ValueError as error:
         print(f"lte_compare: {error}", file=sys.stderr)
         return 2
-    by_seed = {seed: evaluate_seed(args.length, args.nesting, args.steps, seed, args.examples) for seed in args.seeds}
-    table = comparison_table(args.length, args.nesting, args.steps, args.examples, by_seed)
+    sample, primer = common_sample(args.length, args.nesting, args.examples)
+    by_seed = {seed: evaluate_seed(args.length, args.nesting, args.steps, seed, sample, primer) for seed in args.seeds}
+    table = comparison_table(args.length, args.nesting, args.steps, by_seed, sample)
     print(table)
     write_blocks({f"LTE-programs-L{args.length}N{args.nesting}-S{args.steps}-compare": table}, *LTE_SECTION)
     return 0

@@ -12,8 +12,9 @@ program-evaluation figures, relative to baseline). Every run is ``python -m l2e.
 quick preset (2 x 128 LSTM) in ``runs/experiments/<name>``; an interrupted sweep resumes where it
 stopped (finished runs are kept, unfinished ones resume from their checkpoint), and a larger
 ``--steps`` continues each strategy's run of the largest smaller budget instead of starting over
-(``start_from_a_smaller_budget``). ``report`` (run by both) writes the tables and PNG figures into docs/ and rewrites their blocks of the LTE section
-of docs/RESULTS.md, keeping the blocks of runs that are not on this machine.
+(``start_from_a_smaller_budget``). ``report`` (run by both) writes the tables and PNG figures into
+docs/ and rewrites their blocks of the LTE section of docs/RESULTS.md, keeping the blocks of runs
+that are not on this machine.
 ``tools/lte_compare.py`` compares the finished baseline and combined runs of several seeds on one
 common test sample.
 """
@@ -135,7 +136,6 @@ def finished_runs(prefix: str) -> list[dict]:
             if "final" in metrics:
                 runs.append({**metrics, "run": name})
     return runs
-
 
 
 def memorization_report() -> dict[str, str]:

@@ -25,6 +25,7 @@ from serving.commandline import ArgumentParser, run_main
 from serving.engine import FORMATS
 from serving.executor import Executor
 from serving.model import ModelError
+from serving.numbers import RangeError
 from serving.onnx_engine import OnnxEngine
 from serving.onnx_model import SHIPPED_MODELS, model_names
 from serving.oracle import OracleEngine
@@ -104,8 +105,7 @@ COMPOSITIONS = {
                         "selection sort of integers 0..255 (find_min model)", _LIST_LINE),
     "merge-sort": Composition(("merge_step",), _values, parse_value_list, compose.merge_sorted_values,
                               "merge sort of integers 0..255 (merge_step model)", _LIST_LINE),
-    "shortest-path": Composition(("find_min", "add"), _checked(compose.check_distance_range, _graph),
-                                 _checked(compose.check_distance_range, graph_from_json), compose.shortest_paths,
+    "shortest-path": Composition(("find_min", "add"), _graph, graph_from_json, compose.shortest_paths,
                                  "Dijkstra's distances from the source (find_min and add models)", _GRAPH_LINE),
     "mst": Composition(("find_min",), _checked(compose.check_undirected, _graph),
                        _checked(compose.check_undirected, graph_from_json), compose.spanning_tree,
@@ -261,6 +261,8 @@ def run(args) -> tuple[list[dict], int]:
         answers = composition.compute(engine, instances)
     except ModelError:
         raise
+    except RangeError as error:
+        raise ValueError(f"{args.command}: {error}") from None
     except ValueError as error:  # the input was checked: a model's output broke the next call
         raise ValueError(f"{args.command}: a model's output is not a valid input of the next call: {error}") from None
     if not args.check:

@@ -17,9 +17,8 @@ from serving.algorithms.dijkstra import dijkstra
 from serving.algorithms.merge_sort import merge_sort
 from serving.algorithms.prim import is_spanning_forest, prim
 from serving.algorithms.selection_sort import selection_sort
-from serving.engine import Engine
-from serving.numbers import INFINITY, MAX_LIST_VALUE
-from serving.oracle import OracleEngine
+from serving.engine import Engine, concurrent_calls_of
+from serving.numbers import INFINITY
 from serving.parse import Graph
 
 MAX_BATCH = 64
@@ -31,11 +30,6 @@ MIN_SHARD_POSITIONS = 2048
 model calls, which holds the interpreter lock, outweighs what another core adds. Measured on 2
 cores (docs/RESULTS.md): 64 lists or graphs of 25 (1,600 positions) ran slower in two shards
 than in one, 64 of 100 (6,400) ran as fast or faster."""
-
-
-def concurrent_calls_of(engine: Engine) -> int:
-    """The engine's ``concurrent_calls``; 1 for an engine that does not say."""
-    return getattr(engine, "concurrent_calls", 1)
 
 
 def shard_count(concurrent_calls: int, batch: int, size: int) -> int:
@@ -86,30 +80,6 @@ def merge_sorted_values(engine: Engine, lists: Sequence[np.ndarray]) -> list[dic
         {"output": row.tolist()} for row in merge_sort(engine, np.stack(group))], concurrent_calls_of(engine))
 
 
-class _EightBitDistances(OracleEngine):
-    """The oracle, refusing any sum ``dist(u) + w(u, v)`` above 255 that Dijkstra forms."""
-
-    def add(self, a, b) -> np.ndarray:
-        total = super().add(a, b)
-        too_long = (total > MAX_LIST_VALUE) & (total != INFINITY)
-        if too_long.any():
-            raise ValueError(int(total[too_long][0]))
-        return total
-
-
-def check_distance_range(graph: Graph) -> None:
-    """ValueError if Dijkstra on ``graph`` would form a distance above 255: the find-min model
-    compares the 8-bit numbers it was trained on (the paper's), so every ``dist(u) + w(u, v)``
-    Dijkstra computes must stay within 0..255. Found by running Dijkstra on an oracle engine that
-    refuses longer sums."""
-    try:
-        dijkstra(_EightBitDistances(), graph.weights, np.array([graph.source]))
-    except ValueError as error:
-        raise ValueError(f"graph: from node {graph.source}, a shortest path plus one edge weighs {error}, above "
-                         f"{MAX_LIST_VALUE}; the models compare 8-bit numbers, so each distance plus each edge "
-                         f"out of its node must be at most {MAX_LIST_VALUE}") from None
-
-
 def check_undirected(graph: Graph) -> None:
     """ValueError for a directed graph, which has no minimum spanning tree."""
     if graph.directed:
@@ -126,7 +96,7 @@ def _stacked_weights(group: list[Graph]) -> np.ndarray:
 
 def shortest_paths(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
     """``{"distances": [...]}`` per graph: Dijkstra's distance of every node from the source, None
-    if unreachable. Call ``check_distance_range`` on each graph first."""
+    if unreachable; ``serving.numbers.RangeError`` if a sum Dijkstra forms leaves the numbers."""
     def solve(group):
         distances = dijkstra(engine, _stacked_weights(group), np.array([graph.source for graph in group]))
         return [{"distances": [None if d == INFINITY else int(d) for d in row]} for row in distances]

@@ -12,9 +12,15 @@ another unchanged (an addition result goes straight into a find-min in Dijkstra)
 A family's width is the number of bits its codes need (``NumberFormat``); bit vectors are
 written most significant bit first. docs/NEE.md explains why infinity is 511 rather than the
 paper's 256 (256 is also the sum 128 + 128).
+
+The algorithms count in a ``NumberSpace``: values of some width, their sums, and the two tokens
+above both. Its 8-bit space holds exactly the codes above; wider numbers are written as digits
+(``to_digits``) that ``serving.wide`` feeds to the 8-bit subroutines one digit at a time. A
+space refuses, with ``RangeError``, every number that leaves it.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -137,3 +143,100 @@ MAX_FACTOR = 63
 
 MULTIPLICATION_FORMAT = NumberFormat(num_bits=12, max_input=MAX_FACTOR)
 """multiplication: 6-bit operands, exact 12-bit products 0..3969; no tokens."""
+
+
+class RangeError(ValueError):
+    """A number an algorithm computes leaves its ``NumberSpace``: the answer cannot be exact."""
+
+
+@dataclass(frozen=True)
+class NumberSpace:
+    """The numbers an algorithm counts in: values of ``bits`` bits, sums of two of them, and two
+    tokens above both, INFINITY (absorbing under addition) and END.
+
+    ``NumberSpace(8)`` holds the subroutines' own codes: values 0..255, sums 0..510, INFINITY 511,
+    END 512. A wider space has tokens of its own, so a weight of 511 is a weight there.
+
+    Attributes:
+        bits: width of a value, 8..32 (sums take one bit more, and full products, below 2**64, twice as many).
+    """
+
+    bits: int
+
+    @cached_property
+    def max_value(self) -> int:
+        """Largest value an input (a list element, an edge weight, an operand) may hold."""
+        return 2**self.bits - 1
+
+    @cached_property
+    def max_sum(self) -> int:
+        """Largest finite number of the space: the sum of two values."""
+        return 2 * self.max_value
+
+    @cached_property
+    def infinity(self) -> int:
+        """A missing edge or an unreached node; above every finite number."""
+        return self.max_sum + 1
+
+    @cached_property
+    def end(self) -> int:
+        """The end token; above everything."""
+        return self.infinity + 1
+
+    def check(self, values, name: str, largest: int | None = None) -> np.ndarray:
+        """``values`` (any shape) as int64 if each is a finite number up to ``largest`` (default
+        ``max_sum``) or a token; ValueError naming ``name`` otherwise."""
+        return check_integers(values, name, self.max_sum if largest is None else largest,
+                              (self.infinity, self.end))
+
+    def check_sums(self, sums: np.ndarray, what: str) -> np.ndarray:
+        """``sums`` (finite, int64 or uint64, any shape) if none is above ``max_sum``; RangeError
+        naming ``what`` and the first larger one otherwise."""
+        beyond = sums[sums > self.max_sum]
+        if beyond.size:
+            raise RangeError(f"{what} {beyond[0]} leaves the range of {self.bits}-bit numbers and "
+                             f"their sums (at most {self.max_sum})")
+        return sums
+
+
+EIGHT_BITS = NumberSpace(8)
+"""The subroutines' own codes (``INFINITY``, ``END``); the algorithms' default."""
+
+WIDE = NumberSpace(32)
+"""Values below 2**32 and their sums, each a few bytes of 8-bit subroutine calls: the CLI's."""
+
+BYTE_BITS = 8
+"""Width of the digits of a wide addition or comparison: a byte, the subroutines' values."""
+
+FACTOR_BITS = 6
+"""Width of the digits of a wide multiplication: a factor of the multiplication model."""
+
+
+def digit_count(largest: int, digit_bits: int) -> int:
+    """How many digits of ``digit_bits`` bits write every number 0..``largest``; at least 1."""
+    return max(1, -(-int(largest).bit_length() // digit_bits))
+
+
+def to_digits(values, count: int, digit_bits: int = BYTE_BITS) -> np.ndarray:
+    """The digits of non-negative integers, most significant first.
+
+    Args:
+        values: integers of any shape [...] (int64 or uint64), each below 2**(count * digit_bits)
+            <= 2**64.
+        count: digits per number.
+        digit_bits: width of a digit.
+
+    Returns:
+        int64 [..., count], each in 0..2**digit_bits - 1.
+    """
+    shifts = np.arange(count - 1, -1, -1, dtype=np.uint64) * np.uint64(digit_bits)
+    digits = (np.asarray(values).astype(np.uint64)[..., None] >> shifts) & np.uint64(2**digit_bits - 1)
+    return digits.astype(np.int64)
+
+
+def from_digits(digits, digit_bits: int = BYTE_BITS) -> np.ndarray:
+    """The integers written by ``digits`` int [..., count], most significant first, each in
+    0..2**digit_bits - 1: uint64 [...] (the inverse of ``to_digits``; count * digit_bits <= 64)."""
+    digits = np.asarray(digits).astype(np.uint64)
+    shifts = np.arange(digits.shape[-1] - 1, -1, -1, dtype=np.uint64) * np.uint64(digit_bits)
+    return np.bitwise_or.reduce(digits << shifts, axis=-1)

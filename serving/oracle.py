@@ -13,6 +13,7 @@ from serving.engine import (
     Step,
     check_operands,
     check_step_inputs,
+    exact_inputs,
 )
 from serving.numbers import INFINITY
 
@@ -95,6 +96,11 @@ class RecordingEngine(DispatchingEngine):
         self.calls: dict[str, list] = {
             name: [] for name in STEP_SUBROUTINES + ARITHMETIC_SUBROUTINES
         }
+
+    @property
+    def exact_inputs(self) -> dict[str, int]:
+        """``inner``'s (``serving.engine.exact_inputs``)."""
+        return exact_inputs(self.inner)
 
     def _step(self, name: str, values, mask) -> Step:
         step = getattr(self.inner, name)(values, mask)

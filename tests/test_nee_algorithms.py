@@ -15,7 +15,7 @@ from serving.algorithms.merge_sort import merge_sort
 from serving.algorithms.prim import prim
 from serving.algorithms.selection_sort import selection_sort
 from serving.engine import Engine, Step
-from serving.numbers import END, INFINITY, MAX_FACTOR
+from serving.numbers import END, INFINITY, MAX_FACTOR, RangeError
 from serving.oracle import OracleEngine, RecordingEngine
 
 ORACLE = OracleEngine()
@@ -202,11 +202,12 @@ def test_algorithms_refuse_bad_input_naming_the_parameter():
         prim(ORACLE, square - 512)
 
 
-def test_dijkstra_refuses_distances_beyond_the_addition_range():
+def test_dijkstra_in_8_bits_gives_sums_up_to_510_and_refuses_larger_ones():
     path = np.full((1, 4, 4), INFINITY)
     for u in range(3):
         path[0, u, u + 1] = path[0, u + 1, u] = 200
-    with pytest.raises(ValueError, match="b must hold integers in 0..255"):
+    assert dijkstra(ORACLE, path[:, :3, :3], [0]).tolist() == [[0, 200, 400]]
+    with pytest.raises(RangeError, match="the sum 600 leaves the range of 8-bit numbers and their sums"):
         dijkstra(ORACLE, path, [0])
 
 

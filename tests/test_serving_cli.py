@@ -182,12 +182,11 @@ BAD_GRAPHS = [
     ('{"nodes": 3, "edges": [], "directed": 1}', "directed must be true or false"),
 ]
 
-LONG_PATHS = [  # (graph, the shortest-path error, the spanning tree's weight)
-    ('{"nodes": 4, "edges": [[0, 1, 200], [1, 2, 200], [2, 3, 1]]}', "a shortest path plus one edge weighs 400", 401),
-    # the distance 300 is a shortest one, but the find-min model was never trained above 255
-    ('{"nodes": 3, "edges": [[0, 1, 200], [1, 2, 100]]}', "a shortest path plus one edge weighs 300, above 255", 300),
-    # every distance is at most 250, yet Dijkstra also compares 240 + 100 with the distance of 1
-    ('{"nodes": 3, "edges": [[0, 1, 250], [1, 2, 100], [0, 2, 240]]}', "plus one edge weighs 340", 340),
+LONG_PATHS = [  # (graph, its distances, the spanning tree's weight)
+    # issue 16: the sum 300 is compared with 220, byte by byte, and every distance fits
+    ('{"nodes": 3, "edges": [[0, 1, 200], [0, 2, 220], [1, 2, 100]]}', [0, 200, 220], 300),
+    ('{"nodes": 3, "edges": [[0, 1, 200], [1, 2, 100]]}', [0, 200, 300], 300),
+    ('{"nodes": 3, "edges": [[0, 1, 250], [1, 2, 100], [0, 2, 240]]}', [0, 250, 240], 340),
 ]
 
 
@@ -208,13 +207,20 @@ def test_bad_graphs_are_one_line_errors(models, capsys, monkeypatch, command, te
     _assert_one_line_error(*_run(capsys, command, "--models", models, stdin=text, monkeypatch=monkeypatch), expected)
 
 
-@pytest.mark.parametrize("text, expected, tree_weight", LONG_PATHS)
-def test_distances_above_255_are_refused_but_spanning_trees_are_fine(models, capsys, monkeypatch, text, expected,
-                                                                     tree_weight):
-    _assert_one_line_error(*_run(capsys, "shortest-path", "--models", models, stdin=text, monkeypatch=monkeypatch),
-                           expected)
+@pytest.mark.parametrize("text, distances, tree_weight", LONG_PATHS)
+def test_sums_above_255_are_compared_byte_by_byte_and_exact(models, capsys, monkeypatch, text, distances,
+                                                           tree_weight):
+    code, out, _ = _run(capsys, "shortest-path", "--models", models, "--format", "json", stdin=text,
+                        monkeypatch=monkeypatch)
+    assert code == 0 and json.loads(out) == {"distances": distances}
     code, out, _ = _run(capsys, "mst", "--models", models, stdin=text, monkeypatch=monkeypatch)
-    assert code == 0 and out.endswith(f"weight: {tree_weight}\n")  # a spanning tree adds no distances
+    assert code == 0 and out.endswith(f"weight: {tree_weight}\n")
+
+
+def test_a_sum_that_leaves_the_numbers_is_a_one_line_error(models, capsys, monkeypatch):
+    text = '{"nodes": 4, "edges": [[0, 1, 255], [1, 2, 255], [2, 3, 1]]}'
+    _assert_one_line_error(*_run(capsys, "shortest-path", "--models", models, stdin=text, monkeypatch=monkeypatch),
+                           "shortest-path: the sum 511 leaves the range")
 
 
 def test_graph_problems_outside_the_json(models, capsys, monkeypatch, tmp_path):
@@ -396,8 +402,6 @@ BAD_BATCHES = [
     (["mul"], "[1, 64]\n", "batch line 1: b must be between 0 and 63, got 64"),
     (["shortest-path"], '{"nodes": 2, "edges": [[0, 2, 1]]}\n', "batch line 1: graph: edge 0 [0, 2, 1]: node 2"),
     (["mst"], '{"nodes": 2, "edges": [], "directed": true}\n', "batch line 1: graph: a minimum spanning tree needs"),
-    (["shortest-path"], json.dumps({"nodes": 4, "edges": [[0, 1, 200], [1, 2, 200], [2, 3, 1]]}) + "\n",
-     "batch line 1: graph: from node 0, a shortest path plus one edge weighs 400"),
 ]
 
 

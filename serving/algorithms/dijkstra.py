@@ -5,7 +5,8 @@ import numpy as np
 from serving.algorithms.inputs import check_graphs
 from serving.algorithms.loop import append_end, pairwise_min, visit_nodes
 from serving.engine import Engine
-from serving.numbers import INFINITY, check_integers
+from serving.numbers import check_integers
+from serving.wide import as_wide
 
 
 def dijkstra(engine: Engine, weights, source) -> np.ndarray:
@@ -17,22 +18,27 @@ def dijkstra(engine: Engine, weights, source) -> np.ndarray:
     sum) the new dist(v).
 
     Args:
-        engine: executes the steps.
-        weights: int64 [B, N, N], weights[b, u, v] the weight of edge u -> v (0..255), INFINITY
-            (511) where there is none. Every shortest-path distance must be at most 255, the
-            addition operand range (else the engine raises ValueError naming its operand).
+        engine: executes the steps; a ``serving.wide.WideEngine`` counts in its space, any other
+            engine in 8 bits (``serving.wide.as_wide``).
+        weights: int64 [B, N, N], weights[b, u, v] the weight of edge u -> v (0..max_value of
+            the space, 255 in 8 bits), the space's INFINITY (511 in 8 bits) where there is none.
         source: int64 [B], the source node of each graph.
 
     Returns:
         int64 [B, N], the distance of every node from its graph's source; INFINITY for nodes
         the source does not reach.
+
+    Raises:
+        serving.numbers.RangeError (a ValueError) if a sum dist(u) + w(u, v) leaves the space
+        (above 510 in 8 bits): the answer is then never a wrong one.
     """
-    weights = check_graphs(weights, symmetric=False)
+    engine = as_wide(engine)
+    weights = check_graphs(weights, False, engine.space)
     batch, num_nodes = weights.shape[:2]
     source = check_integers(source, "source", num_nodes - 1)
     if source.shape != (batch,):
         raise ValueError(f"source must have shape [B] = ({batch},), got {source.shape}")
-    candidates = append_end(np.full((batch, num_nodes), INFINITY, dtype=np.int64))
+    candidates = append_end(np.full((batch, num_nodes), engine.space.infinity, dtype=np.int64), engine.space.end)
     candidates[np.arange(batch), source] = 0
     distances = candidates[:, :num_nodes]
     for visit in visit_nodes(engine, candidates, weights):

@@ -6,19 +6,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from serving.engine import Engine, Step
-from serving.numbers import END, INFINITY
+from serving.wide import WideEngine
 
 StepSubroutine = Callable[[np.ndarray, np.ndarray], Step]
 """A bound step method of an engine: ``engine.find_min`` or ``engine.merge_step``."""
 
 
-def append_end(values: np.ndarray) -> np.ndarray:
-    """A new int64 array [R, L + 1]: ``values`` [R, L] with the END token appended to each row."""
-    return np.concatenate([values, np.full((len(values), 1), END, dtype=np.int64)], axis=1)
+def append_end(values: np.ndarray, end: int) -> np.ndarray:
+    """A new int64 array [R, L + 1]: ``values`` [R, L] with the end token ``end`` appended to each row."""
+    return np.concatenate([values, np.full((len(values), 1), end, dtype=np.int64)], axis=1)
 
 
 def until_end(
-    subroutine: StepSubroutine, values: np.ndarray, mask: np.ndarray, max_steps: int
+    subroutine: StepSubroutine, values: np.ndarray, mask: np.ndarray, max_steps: int, end: int
 ) -> Iterator[tuple[np.ndarray, Step]]:
     """Call ``subroutine`` again and again on the rows that have not yet produced END.
 
@@ -27,6 +27,7 @@ def until_end(
         values: int64 [R, L]; the caller may change it in place between steps.
         mask: bool [R, L]; replaced in place, row by row, by each step's next mask.
         max_steps: most calls; rows that never produce END stop there.
+        end: the END token of the numbers.
 
     Yields:
         ``(rows, step)`` per call: rows int64 [A] are the rows called, and step's arrays are
@@ -39,23 +40,23 @@ def until_end(
             return
         step = subroutine(values[rows], mask[rows])
         mask[rows] = step.next_mask
-        active[rows[step.value == END]] = False
+        active[rows[step.value == end]] = False
         yield rows, step
 
 
 def collect_until_end(
-    subroutine: StepSubroutine, values: np.ndarray, mask: np.ndarray, num_outputs: int
+    subroutine: StepSubroutine, values: np.ndarray, mask: np.ndarray, num_outputs: int, end: int
 ) -> np.ndarray:
     """The values a step subroutine emits before END, in order: int64 [R, num_outputs].
 
     Runs ``until_end`` with at most ``num_outputs + 1`` calls (``values`` [R, L], ``mask``
-    [R, L] as there). A row that ends early is padded with END; values beyond ``num_outputs``
-    are dropped (both only happen with an inexact engine).
+    [R, L] and ``end`` as there). A row that ends early is padded with END; values beyond
+    ``num_outputs`` are dropped (both only happen with an inexact engine).
     """
-    emitted = np.full((len(values), num_outputs), END, dtype=np.int64)
+    emitted = np.full((len(values), num_outputs), end, dtype=np.int64)
     count = np.zeros(len(values), dtype=np.int64)
-    for rows, step in until_end(subroutine, values, mask, num_outputs + 1):
-        keep = (step.value != END) & (count[rows] < num_outputs)
+    for rows, step in until_end(subroutine, values, mask, num_outputs + 1, end):
+        keep = (step.value != end) & (count[rows] < num_outputs)
         kept_rows = rows[keep]
         emitted[kept_rows, count[kept_rows]] = step.value[keep]
         count[kept_rows] += 1
@@ -87,7 +88,7 @@ class Visit:
     weight: np.ndarray
 
 
-def visit_nodes(engine: Engine, candidates: np.ndarray, weights: np.ndarray) -> Iterator[Visit]:
+def visit_nodes(engine: WideEngine, candidates: np.ndarray, weights: np.ndarray) -> Iterator[Visit]:
     """The outer loop of Dijkstra and Prim: choose nodes by smallest key until END comes out.
 
     Each step calls ``engine.find_min`` on every unfinished graph's candidates with the visited
@@ -96,6 +97,7 @@ def visit_nodes(engine: Engine, candidates: np.ndarray, weights: np.ndarray) -> 
     edge (INFINITY) could never lower a key, so no subroutine call is spent on it.
 
     Args:
+        engine: executes the steps; its space's tokens are the INFINITY and END here.
         candidates: int64 [B, N + 1], each graph's node keys followed by END; the caller lowers
             keys in place between visits.
         weights: int64 [B, N, N], weights[b, u, v] the weight of edge u -> v, INFINITY where
@@ -104,13 +106,13 @@ def visit_nodes(engine: Engine, candidates: np.ndarray, weights: np.ndarray) -> 
     Yields:
         A ``Visit`` per step that has at least one edge to an unvisited node.
     """
-    num_nodes = candidates.shape[1] - 1
+    num_nodes, space = candidates.shape[1] - 1, engine.space
     visited = np.zeros(candidates.shape, dtype=bool)
-    for rows, step in until_end(engine.find_min, candidates, visited, num_nodes + 1):
-        found = step.value != END
+    for rows, step in until_end(engine.find_min, candidates, visited, num_nodes + 1, space.end):
+        found = step.value != space.end
         graph, node, node_key = rows[found], step.pointer[found], step.value[found]
         edge_weights = weights[graph, node]
-        pair_index, other = np.nonzero(~step.next_mask[found, :num_nodes] & (edge_weights < INFINITY))
+        pair_index, other = np.nonzero(~step.next_mask[found, :num_nodes] & (edge_weights < space.infinity))
         if pair_index.size:
             yield Visit(
                 graph=graph[pair_index],

@@ -5,10 +5,10 @@ import numpy as np
 from serving.algorithms.inputs import check_lists
 from serving.algorithms.loop import collect_until_end
 from serving.engine import Engine
-from serving.numbers import END
+from serving.wide import WideEngine, as_wide
 
 
-def merge_runs(engine: Engine, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def merge_runs(engine: WideEngine, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Merge sorted runs with ``engine.merge_step``: left [R, n1], right [R, n2] -> [R, n1 + n2].
 
     All arrays are int64.
@@ -16,15 +16,15 @@ def merge_runs(engine: Engine, left: np.ndarray, right: np.ndarray) -> np.ndarra
     The steps run on ``[left, END, right, END]`` with a mask that shows only the two current
     heads; each emits the smaller head and moves that run's head on, until END comes out.
     """
-    num_left = left.shape[1]
-    end_column = np.full((len(left), 1), END, dtype=np.int64)
+    num_left, end = left.shape[1], engine.space.end
+    end_column = np.full((len(left), 1), end, dtype=np.int64)
     sequence = np.concatenate([left, end_column, right, end_column], axis=1)
     heads_only = np.ones(sequence.shape, dtype=bool)
     heads_only[:, [0, num_left + 1]] = False
-    return collect_until_end(engine.merge_step, sequence, heads_only, num_left + right.shape[1])
+    return collect_until_end(engine.merge_step, sequence, heads_only, num_left + right.shape[1], end)
 
 
-def _merge_level(engine: Engine, runs: np.ndarray, width: int) -> np.ndarray:
+def _merge_level(engine: WideEngine, runs: np.ndarray, width: int) -> np.ndarray:
     """Merge each pair of adjacent runs of ``width`` in runs int64 [B, N] -> [B, N].
 
     All full pairs of all rows go to the engine as one batch; the last pair, whose right run is
@@ -48,13 +48,15 @@ def merge_sort(engine: Engine, values) -> np.ndarray:
     """Sort B lists of N numbers by merging runs of width 1, 2, 4, ... with ``engine.merge_step``.
 
     Args:
-        engine: executes the merge steps.
-        values: integers 0..255, shape [B, N].
+        engine: executes the merge steps; a ``serving.wide.WideEngine`` counts in its space,
+            any other engine in 8 bits (``serving.wide.as_wide``).
+        values: integers 0..max_value of the space (255 in 8 bits), shape [B, N].
 
     Returns:
         int64 [B, N], each row in ascending order (with an exact engine).
     """
-    runs = check_lists(values)
+    engine = as_wide(engine)
+    runs = check_lists(values, engine.space)
     width = 1
     while width < runs.shape[1]:
         runs = _merge_level(engine, runs, width)

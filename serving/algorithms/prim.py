@@ -8,6 +8,7 @@ from serving.algorithms.inputs import check_graphs
 from serving.algorithms.loop import append_end, pairwise_min, visit_nodes
 from serving.engine import Engine
 from serving.numbers import INFINITY
+from serving.wide import as_wide
 
 
 class SpanningForest(NamedTuple):
@@ -33,16 +34,18 @@ def prim(engine: Engine, weights) -> SpanningForest:
     INFINITY is unreachable from the tree so far and starts a new tree of the forest.
 
     Args:
-        engine: executes the steps.
-        weights: int64 [B, N, N], symmetric, weights[b, u, v] the weight of edge u - v (0..255),
-            INFINITY (511) where there is none.
+        engine: executes the steps; a ``serving.wide.WideEngine`` counts in its space, any other
+            engine in 8 bits (``serving.wide.as_wide``).
+        weights: int64 [B, N, N], symmetric, weights[b, u, v] the weight of edge u - v (0..max_value
+            of the space, 255 in 8 bits), the space's INFINITY (511 in 8 bits) where there is none.
 
     Returns:
         SpanningForest(parent [B, N], total_weight [B]).
     """
-    weights = check_graphs(weights, symmetric=True)
+    engine = as_wide(engine)
+    weights = check_graphs(weights, True, engine.space)
     batch, num_nodes = weights.shape[:2]
-    candidates = append_end(np.full((batch, num_nodes), INFINITY, dtype=np.int64))
+    candidates = append_end(np.full((batch, num_nodes), engine.space.infinity, dtype=np.int64), engine.space.end)
     candidates[:, 0] = 0
     keys = candidates[:, :num_nodes]
     parent = np.full((batch, num_nodes), -1, dtype=np.int64)

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-from l2e.cli import ArgumentParser, bounded_int, run_main
+from l2e.cli import ArgumentParser, bounded_int, import_tensorflow, run_main
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -43,7 +43,7 @@ def _export(argv) -> int:
     args = build_parser().parse_args(argv)
     if args.name is not None and not NAME_PATTERN.fullmatch(args.name):
         raise ValueError(f"name: use letters, digits, '_', '-' and '.', got {args.name!r}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import_tensorflow()
     from export.pipeline import export_run
 
     result = export_run(args.run_dir, args.out, name=args.name, base_path=args.base_path,

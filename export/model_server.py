@@ -27,7 +27,7 @@ import sys
 import threading
 
 from export.model_config import ModelConfig, read_model_config
-from l2e.cli import ArgumentParser, run_main
+from l2e.cli import ArgumentParser, import_tensorflow, run_main
 
 
 def build_parser() -> ArgumentParser:
@@ -79,7 +79,7 @@ def _serve(argv) -> int:
     if args.file_system_poll_wait_seconds < 0:
         raise ValueError("--file_system_poll_wait_seconds must be at least 0")
     configs = _configs(args)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import_tensorflow()
     from export.rest_server import ModelServer
 
     server = ModelServer(configs, args.rest_api_host, args.rest_api_port, args.file_system_poll_wait_seconds,

@@ -17,7 +17,7 @@ import os
 import sys
 import time
 
-from l2e.cli import ArgumentParser, bounded_int, positive_float, program_name, run_main
+from l2e.cli import ArgumentParser, bounded_int, import_tensorflow, positive_float, program_name, run_main
 from l2e.curriculum import STRATEGIES
 from l2e.data.tasks import TASKS
 from l2e.train import nee_options
@@ -134,7 +134,7 @@ def main(argv=None) -> int:
         raise ValueError("reverse/double: input transforms apply to the memorization experiment only")
     out = args.out or os.path.join("runs", f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import_tensorflow()
     from l2e.train.distribute import configure_cpu_replicas, make_strategy, worker_count_and_index
     if args.cpu_replicas > 1:
         configure_cpu_replicas(args.cpu_replicas)

@@ -43,6 +43,8 @@ def _export(argv) -> int:
     args = build_parser().parse_args(argv)
     if args.name is not None and not NAME_PATTERN.fullmatch(args.name):
         raise ValueError(f"name: use letters, digits, '_', '-' and '.', got {args.name!r}")
+    if args.run_dir is not None and not os.path.isdir(args.run_dir):
+        raise ValueError(f"run: {args.run_dir} is not a directory")
     import_tensorflow()
     from export.pipeline import export_run
 

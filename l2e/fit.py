@@ -9,9 +9,14 @@
 
 The ``paper`` preset (the default) is the paper's model and method; ``quick`` is sized to finish
 in minutes on 2 CPU cores. Every flag overrides its preset. Outputs go to ``--out``:
-checkpoints, TensorBoard logs, ``metrics.json`` and ``model.keras``.
+checkpoints, TensorBoard logs, ``metrics.json`` and ``model.keras``. ``metrics.json`` records the
+run-defining arguments, so ``--resume`` rebuilds the run from them. Bad usage (an ``--out`` that
+holds a run, a flag that does not fit the experiment, a ``--resume`` without a run) is refused
+before TensorFlow is imported.
 """
 
+import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -42,6 +47,13 @@ PRESETS = {
     },
 }
 
+RUNTIME_FLAGS = ("out", "resume", "steps", "time_limit", "distribute", "cpu_replicas", "json", "no_progress")
+"""Flags that say how to run, not what to train: ``--resume`` takes every other flag from the run
+(``--steps`` and ``--time-limit`` may extend it)."""
+
+METRICS_FILE = "metrics.json"
+CHECKPOINT_INDEX = os.path.join("checkpoints", "checkpoint")
+
 
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(
@@ -66,7 +78,8 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--preset", choices=sorted(PRESETS), default="paper",
                    help="paper: 2x400 LSTM, trained until the learning rate falls below 1e-3 (GPU-sized); "
                    "quick: 2x128 LSTM, 1500 steps, minutes on 2 CPU cores (default paper)")
-    p.add_argument("--steps", type=bounded_int(1), help="stop after this many minibatches in total")
+    p.add_argument("--steps", type=bounded_int(1), help="stop after this many minibatches in total (with --resume: "
+                   "a new total, to extend the run)")
     p.add_argument("--time-limit", type=positive_float, metavar="SECONDS",
                    help="stop this invocation after this many seconds (a checkpoint is saved; --resume continues)")
     p.add_argument("--hidden-size", type=bounded_int(1, 8192), help="LSTM units per layer (paper 400)")
@@ -75,9 +88,11 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--unroll", type=bounded_int(1, 10_000), help="characters per stream per minibatch (paper 50)")
     p.add_argument("--learning-rate", type=positive_float, help="initial SGD learning rate (paper 0.5)")
     p.add_argument("--check-every", type=bounded_int(1), help="steps between curriculum checks (paper 100)")
-    p.add_argument("--out", metavar="DIR", help="run directory (default runs/<name>-<time>); must be new "
+    p.add_argument("--out", metavar="DIR", help="run directory (default runs/<name>-<time>); must not hold a run "
                    "unless --resume")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint, "
+                   "with its own settings (experiment, preset, model, target, strategy, seed, step budget); "
+                   "--steps and --time-limit may extend it, other flags must agree with it")
     p.add_argument("--seed", type=bounded_int(0), default=0, help="random seed for data and weights (default 0)")
     p.add_argument("--distribute", choices=("mirrored", "multiworker"), default="mirrored",
                    help="mirrored: all GPUs of this machine, else the CPU (default); multiworker: "
@@ -91,21 +106,89 @@ def build_parser() -> ArgumentParser:
     return p
 
 
-def make_config(args):
-    """(LTEConfig, step budget) from parsed arguments: the preset, then every explicit flag."""
+def lte_settings(args) -> tuple[dict, int | None]:
+    """The keyword arguments of ``LTEConfig`` and the step budget from parsed arguments: the preset,
+    then every explicit flag. ValueError for a flag that does not fit the experiment."""
+    nee_options.reject_nee_flags(args)
     if args.experiment != "programs" and args.nesting is not None:
         raise ValueError("nesting: only the programs experiment has a nesting")
-    from l2e.train.lte import LTEConfig
-
+    if (args.reverse or args.double) and args.experiment != "memorization":
+        raise ValueError("reverse/double: input transforms apply to the memorization experiment only")
     preset = PRESETS[args.preset]
     length, nesting = preset["targets"][args.experiment]
     overrides = {"hidden_size": args.hidden_size, "num_layers": args.layers, "batch_size": args.batch_size,
                  "unroll": args.unroll, "learning_rate": args.learning_rate, "check_every": args.check_every}
     settings = {**preset["settings"], **{k: v for k, v in overrides.items() if v is not None}}
-    nesting = args.nesting or nesting
-    config = LTEConfig(task=args.experiment, reverse=args.reverse, double=args.double, strategy=args.strategy,
-                       length=args.length or length, nesting=nesting, seed=args.seed, **settings)
-    return config, args.steps if args.steps is not None else preset["steps"]
+    settings.update(task=args.experiment, reverse=args.reverse, double=args.double, strategy=args.strategy,
+                    length=args.length or length, nesting=args.nesting or nesting, seed=args.seed)
+    return settings, args.steps if args.steps is not None else preset["steps"]
+
+
+def run_settings(args) -> tuple[dict, int | None]:
+    """The run's settings (keyword arguments of ``LTEConfig`` or ``NEEConfig``) and step budget."""
+    if args.experiment in nee_options.NEE_EXPERIMENTS:
+        config, steps = nee_options.config_from_args(args)
+        return dataclasses.asdict(config), steps
+    return lte_settings(args)
+
+
+def given_arguments(argv) -> dict:
+    """The flags written on the command line (dest -> value), without argparse's defaults."""
+    parser, unset = build_parser(), object()
+    # argparse fills in a default only where the namespace lacks the attribute
+    preset = argparse.Namespace(**dict.fromkeys(vars(parser.parse_args(argv)), unset))
+    return {name: value for name, value in vars(parser.parse_args(argv, preset)).items() if value is not unset}
+
+
+def read_run(out: str) -> dict | None:
+    """``metrics.json`` of the run in ``out`` ({} for a run checkpointed without one); None when
+    ``out`` holds no run."""
+    path = os.path.join(out, METRICS_FILE)
+    if not os.path.exists(path):
+        return {} if os.path.exists(os.path.join(out, CHECKPOINT_INDEX)) else None
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"out: cannot read {path}: {error}") from None
+
+
+def _differences(settings: dict, saved: dict) -> str:
+    """The run's saved settings that ``settings`` would change, as ``name VALUE, ...`` ('' if none)."""
+    return ", ".join(f"{name} {saved[name]}" for name, value in settings.items() if name in saved and saved[name] != value)
+
+
+def resumed_arguments(args, given: dict) -> argparse.Namespace:
+    """The arguments of the run in ``args.out`` with the ``given`` flags on top; ValueError when
+    ``out`` holds no run or a given flag contradicts it.
+
+    A run records its arguments in ``metrics.json``. A run made before runs did so is rebuilt from
+    the given flags, and the settings they make must match its saved config.
+    """
+    run = read_run(args.out)
+    if run is None:
+        raise ValueError(f"resume: {args.out} holds no run to continue; start one without --resume")
+    saved, recorded = run.get("config", {}), run.get("arguments")
+    if not recorded:
+        merged = argparse.Namespace(**{**vars(args), **given})
+        differences = _differences(run_settings(merged)[0], saved)
+        if differences:
+            raise ValueError(f"resume: {args.out} does not record its arguments, and the flags given differ from "
+                             f"its {differences}; repeat the flags that made it")
+        return merged
+    base = {**vars(args), **recorded}
+    for name, value in given.items():
+        if name in RUNTIME_FLAGS or value == recorded.get(name):
+            continue
+        if recorded.get(name) is not None:
+            differences = f"{name} {recorded[name]}"
+        else:
+            differences = _differences(run_settings(argparse.Namespace(**{**base, name: value}))[0], saved)
+        if differences:
+            flag = f"--{name.replace('_', '-')}" + ("" if value is True else f" {value}")
+            raise ValueError(f"resume: {flag} contradicts the run in {args.out}, which has {differences}; leave it "
+                             "out: --resume takes the run's own settings")
+    return argparse.Namespace(**{**base, **given})
 
 
 def summary_table(final: dict) -> str:
@@ -122,17 +205,15 @@ def summary_table(final: dict) -> str:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if args.resume and not args.out:
-        raise ValueError("resume: name the run to continue with --out DIR")
+    if args.resume:
+        if not args.out:
+            raise ValueError("resume: name the run to continue with --out DIR")
+        args = resumed_arguments(args, given_arguments(argv))
+    elif args.out and read_run(args.out) is not None:
+        raise ValueError(f"out: {args.out} already holds a run; pass --resume to continue it, or choose another --out")
+    settings, steps = run_settings(args)
     nee = args.experiment in nee_options.NEE_EXPERIMENTS
-    if nee:
-        config, steps = nee_options.config_from_args(args)
-    else:
-        nee_options.reject_nee_flags(args)
-        config, steps = make_config(args)
-    if (args.reverse or args.double) and args.experiment != "memorization":
-        raise ValueError("reverse/double: input transforms apply to the memorization experiment only")
-    out = args.out or os.path.join("runs", f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    arguments = {**{k: v for k, v in vars(args).items() if k not in RUNTIME_FLAGS}, "steps": steps}
 
     import_tensorflow()
     from l2e.train.distribute import configure_cpu_replicas, make_strategy, worker_count_and_index
@@ -142,15 +223,18 @@ def main(argv=None) -> int:
     from l2e.train.loop import train
     if nee:
         from l2e.train.nee import NEEExperiment as Experiment, summary_table as summarize
+        config = nee_options.NEEConfig(**settings)
     else:
-        from l2e.train.lte import LTEExperiment as Experiment
+        from l2e.train.lte import LTEConfig, LTEExperiment as Experiment
         summarize = summary_table
+        config = LTEConfig(**settings)
+    out = args.out or os.path.join("runs", f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
 
     experiment = Experiment(config, strategy)
     is_chief = worker_count_and_index(strategy)[1] == 0
     print(f"{config.name}: {strategy.num_replicas_in_sync} replica(s), out {out}", file=sys.stderr)
     metrics = train(experiment, out, max_steps=steps, max_seconds=args.time_limit, resume=args.resume,
-                    is_chief=is_chief, show_progress=not args.no_progress)
+                    is_chief=is_chief, show_progress=not args.no_progress, arguments=arguments)
     if "final" in metrics and is_chief:
         print(summarize(metrics["final"]), file=sys.stderr)
     if args.json:

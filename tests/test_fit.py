@@ -1,5 +1,5 @@
-"""``python -m l2e.fit``: outputs, resume after kill -9, and multi-replica training equal to one
-replica at the same global batch."""
+"""``python -m l2e.fit``: outputs, resume after kill -9 from the run's own settings, errors before
+TensorFlow starts, and multi-replica training equal to one replica at the same global batch."""
 
 import json
 import os
@@ -15,9 +15,28 @@ TINY = ["--hidden-size", "16", "--batch-size", "4", "--unroll", "10", "--check-e
         "--preset", "quick"]
 
 
-def fit(*args, **kwargs):
+def fit(*args):
+    """``python -m l2e.fit`` with the TINY flags, in the environment a user has (TensorFlow's
+    default log level, not the tests' quieter one)."""
+    environment = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
     return subprocess.run([sys.executable, "-m", "l2e.fit", *TINY, *args], capture_output=True, text=True,
-                          **kwargs)
+                          env=environment)
+
+
+NO_TENSORFLOW = "import sys; sys.modules['tensorflow'] = None; from l2e.fit import console_main; console_main()"
+"""``python -m l2e.fit`` in a process where importing TensorFlow raises ImportError."""
+
+
+def fit_before_tensorflow(*args):
+    """Run l2e.fit where TensorFlow cannot be imported: an error must come before it is needed."""
+    return subprocess.run([sys.executable, "-c", NO_TENSORFLOW, *args], capture_output=True, text=True)
+
+
+def assert_one_line_error(result, *words):
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "error:" in result.stderr and result.stdout == "", result.stderr
+    for word in words:
+        assert word in result.stderr
 
 
 def read_metrics(out):
@@ -40,9 +59,24 @@ def test_a_run_writes_checkpoints_tensorboard_metrics_and_model(tmp_path):
     assert os.path.exists(os.path.join(out, "model.keras"))
     assert any(name.startswith("events") for name in os.listdir(os.path.join(out, "tensorboard")))
     assert json.loads(result.stdout)["final"]["test"]["length"] == 2
-    # the same --out again without --resume is refused
-    again = fit("--experiment", "programs", "--steps", "10", "--out", out)
-    assert again.returncode == 2 and "--resume" in again.stderr
+    assert metrics["arguments"]["preset"] == "quick" and metrics["arguments"]["steps"] == 10
+    assert result.stderr.splitlines()[0].startswith("programs-L2N2-combined: 1 replica(s)"), result.stderr  # quiet
+    # the same --out again without --resume is refused, and so is a --resume that contradicts the run
+    assert_one_line_error(fit_before_tensorflow(*TINY, "--experiment", "programs", "--out", out), "--resume")
+    assert_one_line_error(fit_before_tensorflow("--resume", "--out", out, "--hidden-size", "32"),
+                          "--hidden-size 32", "hidden_size 16")
+    assert_one_line_error(fit_before_tensorflow("--resume", "--out", out, "--experiment", "memorization"),
+                          "--experiment memorization", "experiment programs")
+    assert_one_line_error(fit_before_tensorflow("--resume", "--out", out, "--preset", "paper"), "preset quick")
+
+
+@pytest.mark.parametrize("made", [False, True])
+def test_resume_without_a_run_is_refused_and_creates_nothing(tmp_path, made):
+    out = tmp_path / "run"
+    if made:
+        out.mkdir()
+    assert_one_line_error(fit_before_tensorflow("--resume", "--out", str(out)), "holds no run")
+    assert os.path.isdir(out) == made and (not made or os.listdir(out) == [])
 
 
 def test_kill_9_then_resume_loses_nothing(tmp_path):
@@ -56,7 +90,9 @@ def test_kill_9_then_resume_loses_nothing(tmp_path):
     assert kill_after_first_checkpoint([*TINY, *common], killed, settle=0.3) == -signal.SIGKILL
     assert not os.path.exists(os.path.join(killed, "model.keras"))  # it did not get to the end
 
-    resumed = fit(*common, "--out", killed, "--resume")
+    # the run's own settings and step budget, from its directory alone
+    resumed = subprocess.run([sys.executable, "-m", "l2e.fit", "--resume", "--out", killed, "--no-progress"],
+                             capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     a, b = read_metrics(straight), read_metrics(killed)
     assert [r["step"] for r in b["history"]] == [r["step"] for r in a["history"]]
@@ -86,12 +122,11 @@ def test_two_cpu_replicas_train_like_one_at_the_same_global_batch(tmp_path):
 @pytest.mark.parametrize("args", [
     ("--experiment", "addition", "--nesting", "2"), ("--experiment", "programs", "--reverse"),
     ("--resume",), ("--length", "0"), ("--steps", "-3"), ("--experiment", "sorting"),
+    ("--experiment", "nee-add", "--length", "3"), ("--experiment", "memorization", "--holdout", "3"),
+    ("--experiment", "nee-find-min", "--holdout", "3"),
 ])
-def test_bad_usage_is_one_line_and_exit_2(args):
-    result = subprocess.run([sys.executable, "-m", "l2e.fit", *args], capture_output=True, text=True)
-    assert result.returncode == 2
-    errors = [line for line in result.stderr.splitlines() if "error:" in line]
-    assert len(errors) == 1 and "Traceback" not in result.stderr and result.stdout == ""
+def test_bad_usage_is_one_line_and_exit_2_before_tensorflow_starts(args):
+    assert_one_line_error(fit_before_tensorflow(*args))
 
 
 def test_the_progress_bar_shows_the_last_accuracies_after_the_curriculum_moves():
@@ -109,3 +144,4 @@ def test_the_progress_bar_shows_the_last_accuracies_after_the_curriculum_moves()
     assert record["event"] == "harder" and experiment.curriculum.train_history == []
     assert experiment.progress()["acc"] == "0.750"
     assert experiment.progress()["val"] == f"{record['char_accuracy']:.3f}"
+

@@ -14,8 +14,8 @@ An experiment is any object with these members (see :class:`l2e.train.lte.LTEExp
 - ``final_evaluation()``: the result dict written as ``final`` in metrics.json;
 - ``save_model(path)``: the trained model as ``.keras``.
 
-Files in ``out``: ``checkpoints/``, ``tensorboard/``, ``metrics.json`` (config, history of check
-rows, final evaluation) and ``model.keras``.
+Files in ``out``: ``checkpoints/``, ``tensorboard/``, ``metrics.json`` (config, the command's
+arguments, history of check rows, final evaluation; written from the start) and ``model.keras``.
 """
 
 import json
@@ -60,13 +60,14 @@ class _StopRequested:
 
 def train(experiment, out_dir: str, max_steps: int | None = None, max_seconds: float | None = None,
           resume: bool = False, checkpoint_every: int | None = None, is_chief: bool = True,
-          show_progress: bool = True) -> dict:
+          show_progress: bool = True, arguments: dict | None = None) -> dict:
     """Train ``experiment`` until it is finished or a budget ends; returns the metrics dict.
 
     ``max_steps`` counts total steps (a resumed run continues towards the same total);
-    ``max_seconds`` limits this invocation's wall time. Raises ValueError when ``out_dir`` holds
-    a run and ``resume`` is False. A stop request (Ctrl-C, SIGTERM) saves a checkpoint and
-    returns early with ``metrics["interrupted"] = True``.
+    ``max_seconds`` limits this invocation's wall time. ``arguments`` (what the command line asked
+    for) are recorded in metrics.json. Raises ValueError when ``out_dir`` holds a run and
+    ``resume`` is False. A stop request (Ctrl-C, SIGTERM) saves a checkpoint and returns early
+    with ``metrics["interrupted"] = True``.
     """
     os.makedirs(out_dir, exist_ok=True)
     checkpoint_dir = os.path.join(out_dir, "checkpoints") if is_chief else \
@@ -76,7 +77,7 @@ def train(experiment, out_dir: str, max_steps: int | None = None, max_seconds: f
     checkpoint_every = checkpoint_every or experiment.check_every
 
     step, sums, elapsed_before = 0, {}, 0.0
-    metrics = {"config": experiment.config, "history": []}
+    metrics = {"config": experiment.config, "arguments": arguments or {}, "history": []}
     if store.latest_step() is not None and not resume:
         raise ValueError(f"out: {out_dir} already holds a run; pass --resume to continue it, or choose another --out")
     if resume:
@@ -91,6 +92,8 @@ def train(experiment, out_dir: str, max_steps: int | None = None, max_seconds: f
                     previous = json.load(f)
                 metrics["history"] = [row for row in previous["history"] if row["step"] <= step]
 
+    if is_chief:
+        _write_json(metrics_path, metrics)
     writer = tf.summary.create_file_writer(os.path.join(out_dir, "tensorboard")) if is_chief else None
     started, last_saved = time.monotonic(), step
 

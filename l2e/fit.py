@@ -81,7 +81,8 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--steps", type=bounded_int(1), help="stop after this many minibatches in total (with --resume: "
                    "a new total, to extend the run)")
     p.add_argument("--time-limit", type=positive_float, metavar="SECONDS",
-                   help="stop this invocation after this many seconds (a checkpoint is saved; --resume continues)")
+                   help="pause this invocation after this many seconds of training: a checkpoint is saved, and "
+                   "there is no final evaluation and no model.keras until --resume finishes the run")
     p.add_argument("--hidden-size", type=bounded_int(1, 8192), help="LSTM units per layer (paper 400)")
     p.add_argument("--layers", type=bounded_int(1, 16), help="stacked LSTM layers (paper 2)")
     p.add_argument("--batch-size", type=bounded_int(1, 100_000), help="streams per minibatch (paper 100)")
@@ -238,7 +239,8 @@ def main(argv=None) -> int:
     if "final" in metrics and is_chief:
         print(summarize(metrics["final"]), file=sys.stderr)
     if args.json:
-        print(json.dumps({"out": out, **{k: metrics[k] for k in ("history", "final", "interrupted") if k in metrics}}))
+        print(json.dumps({"out": out, **{k: metrics[k] for k in ("history", "final", "interrupted", "paused")
+                                         if k in metrics}}))
     return 130 if metrics.get("interrupted") else 0
 
 

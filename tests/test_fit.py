@@ -1,5 +1,6 @@
-"""``python -m l2e.fit``: outputs, resume after kill -9 from the run's own settings, errors before
-TensorFlow starts, and multi-replica training equal to one replica at the same global batch."""
+"""``python -m l2e.fit``: outputs, resume after kill -9 from the run's own settings, a time limit
+that pauses, errors before TensorFlow starts, and multi-replica training equal to one replica at
+the same global batch."""
 
 import json
 import os
@@ -101,6 +102,28 @@ def test_kill_9_then_resume_loses_nothing(tmp_path):
             assert row_a[key] == pytest.approx(row_b[key], abs=1e-4), (row_a["step"], key)
         assert row_a["loss"] == pytest.approx(row_b["loss"], rel=1e-4)
     assert a["final"]["test"]["char_accuracy"] == pytest.approx(b["final"]["test"]["char_accuracy"], abs=1e-3)
+
+
+def test_a_time_limit_pauses_the_run_and_resume_finishes_it(tmp_path):
+    """When --time-limit ends first, the run stops with a checkpoint and no final evaluation or
+    model; --resume with a larger --steps continues it to the end."""
+    out = str(tmp_path / "run")
+    paused = fit("--experiment", "memorization", "--length", "2", "--steps", "100000", "--time-limit", "2",
+                 "--out", out, "--json")
+    assert paused.returncode == 0, paused.stderr
+    assert json.loads(paused.stdout)["paused"] is True and "time limit reached" in paused.stderr
+    metrics = read_metrics(out)
+    assert "final" not in metrics and not os.path.exists(os.path.join(out, "model.keras"))
+    with open(os.path.join(out, "checkpoints", "checkpoint")) as f:
+        step = int(f.readline().split('"')[1].rsplit("-", 1)[1])
+    assert 0 < step < 100000
+
+    resumed = subprocess.run([sys.executable, "-m", "l2e.fit", "--resume", "--out", out, "--steps", str(step + 5),
+                              "--no-progress"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    metrics = read_metrics(out)
+    assert metrics["final"]["step"] == step + 5 and os.path.exists(os.path.join(out, "model.keras"))
+    assert metrics["config"]["hidden_size"] == 16 and metrics["config"]["length"] == 2
 
 
 def losses_with_replicas(tmp_path, replicas):

@@ -16,6 +16,7 @@ An experiment is any object with these members (see :class:`l2e.train.lte.LTEExp
 
 Files in ``out``: ``checkpoints/``, ``tensorboard/``, ``metrics.json`` (config, the command's
 arguments, history of check rows, final evaluation; written from the start) and ``model.keras``.
+A run paused by its time budget has a checkpoint but neither a final evaluation nor ``model.keras``.
 """
 
 import json
@@ -61,13 +62,16 @@ class _StopRequested:
 def train(experiment, out_dir: str, max_steps: int | None = None, max_seconds: float | None = None,
           resume: bool = False, checkpoint_every: int | None = None, is_chief: bool = True,
           show_progress: bool = True, arguments: dict | None = None) -> dict:
-    """Train ``experiment`` until it is finished or a budget ends; returns the metrics dict.
+    """Train ``experiment`` until it is finished or its step budget ends, then evaluate it and
+    save the model; returns the metrics dict.
 
-    ``max_steps`` counts total steps (a resumed run continues towards the same total);
-    ``max_seconds`` limits this invocation's wall time. ``arguments`` (what the command line asked
-    for) are recorded in metrics.json. Raises ValueError when ``out_dir`` holds a run and
-    ``resume`` is False. A stop request (Ctrl-C, SIGTERM) saves a checkpoint and returns early
-    with ``metrics["interrupted"] = True``.
+    ``max_steps`` counts total steps (a resumed run continues towards the same total).
+    ``max_seconds`` limits this invocation's training time: when it ends first, the run is paused
+    (a checkpoint, no final evaluation, no model) and returns with ``metrics["paused"] = True``;
+    ``resume`` continues it. ``arguments`` (what the command line asked for) are recorded in
+    metrics.json. Raises ValueError when ``out_dir`` holds a run and ``resume`` is False. A stop
+    request (Ctrl-C, SIGTERM) saves a checkpoint and returns early with
+    ``metrics["interrupted"] = True``.
     """
     os.makedirs(out_dir, exist_ok=True)
     checkpoint_dir = os.path.join(out_dir, "checkpoints") if is_chief else \
@@ -106,17 +110,18 @@ def train(experiment, out_dir: str, max_steps: int | None = None, max_seconds: f
         store.save(step, state, experiment.arrays())
         last_saved = step
 
-    def budget_left():
-        if max_steps is not None and step >= max_steps:
-            return False
-        return max_seconds is None or time.monotonic() - started < max_seconds
+    def out_of_time():
+        return max_seconds is not None and time.monotonic() - started >= max_seconds
 
     bar = tqdm(total=max_steps, initial=step, disable=not show_progress, unit="step", dynamic_ncols=True,
                file=sys.stderr, desc=experiment.config.get("name", "train"),
                mininterval=0.5 if sys.stderr.isatty() else 30)
-    interrupted = False
+    interrupted = paused = False
     with _StopRequested() as stop:
-        while not experiment.finished and budget_left():
+        while not experiment.finished and (max_steps is None or step < max_steps):
+            if out_of_time():
+                paused = True
+                break
             for name, value in experiment.train_step().items():
                 sums[name] = sums.get(name, 0.0) + float(value)
             step += 1
@@ -139,11 +144,12 @@ def train(experiment, out_dir: str, max_steps: int | None = None, max_seconds: f
                 interrupted = True
                 break
     bar.close()
-    if step != last_saved:
+    if step != last_saved or store.latest_step() is None:
         save()
-    if interrupted:
-        metrics["interrupted"] = True
-        print(f"stopped at step {step}; checkpoint saved, continue with --resume", file=sys.stderr)
+    if interrupted or paused:
+        metrics["interrupted" if interrupted else "paused"] = True
+        why = "stopped" if interrupted else "time limit reached"
+        print(f"{why} at step {step}; checkpoint saved, continue with --resume", file=sys.stderr)
         return metrics
     metrics["final"] = {"step": step, "elapsed_seconds": round(elapsed(), 1), **experiment.final_evaluation()}
     if is_chief:

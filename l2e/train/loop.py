@@ -17,6 +17,10 @@ An experiment is any object with these members (see :class:`l2e.train.lte.LTEExp
 Files in ``out``: ``checkpoints/``, ``tensorboard/``, ``metrics.json`` (config, the command's
 arguments, history of check rows, final evaluation; written from the start) and ``model.keras``.
 A run paused by its time budget has a checkpoint but neither a final evaluation nor ``model.keras``.
+
+Progress goes to stderr: in a terminal a bar that fits 80 columns (steps, ETA and the
+experiment's ``progress()`` fields); otherwise one line per check, so that a log file reads line
+by line.
 """
 
 import json
@@ -37,6 +41,42 @@ def _write_json(path: str, data) -> None:
     with open(tmp, "w") as f:
         json.dump(data, f, indent=1)
     os.replace(tmp, path)
+
+
+BAR_FORMAT = "{n_fmt}/{total_fmt} {bar} {elapsed}<{remaining}{postfix}"
+OPEN_BAR_FORMAT = "{n_fmt} steps {elapsed}{postfix}"
+LINE_FORMAT = "step {n_fmt}/{total_fmt} {percentage:.0f}% {elapsed}<{remaining}{postfix}"
+OPEN_LINE_FORMAT = "step {n_fmt} {elapsed}{postfix}"
+"""Progress formats: a bar in a terminal, a line per check elsewhere; OPEN_* without a step budget."""
+
+
+class _Progress:
+    """Training progress on stderr: a tqdm bar in a terminal, else a line per ``show`` call."""
+
+    def __init__(self, total: int | None, initial: int, enabled: bool):
+        self.total, self.initial, self.started = total, initial, time.monotonic()
+        self.enabled, self.terminal = enabled, sys.stderr.isatty()
+        self.bar = tqdm(total=total, initial=initial, disable=not (enabled and self.terminal), file=sys.stderr,
+                        dynamic_ncols=True, mininterval=0.5,
+                        bar_format=BAR_FORMAT if total is not None else OPEN_BAR_FORMAT)
+
+    def update(self) -> None:
+        """One step done."""
+        self.bar.update(1)
+
+    def show(self, step: int, fields: dict) -> None:
+        """The experiment's fields at ``step``: on the bar, or as a line of their own."""
+        postfix = " ".join(f"{name} {value}" for name, value in fields.items())
+        if self.terminal:
+            self.bar.set_postfix_str(postfix, refresh=False)
+        elif self.enabled:
+            line = tqdm.format_meter(step, self.total, time.monotonic() - self.started, postfix=postfix,
+                                     initial=self.initial,
+                                     bar_format=LINE_FORMAT if self.total is not None else OPEN_LINE_FORMAT)
+            print(line, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 class _StopRequested:
@@ -113,9 +153,7 @@ def train(experiment, out_dir: str, max_steps: int | None = None, max_seconds: f
     def out_of_time():
         return max_seconds is not None and time.monotonic() - started >= max_seconds
 
-    bar = tqdm(total=max_steps, initial=step, disable=not show_progress, unit="step", dynamic_ncols=True,
-               file=sys.stderr, desc=experiment.config.get("name", "train"),
-               mininterval=0.5 if sys.stderr.isatty() else 30)
+    progress = _Progress(max_steps, step, show_progress)
     interrupted = paused = False
     with _StopRequested() as stop:
         while not experiment.finished and (max_steps is None or step < max_steps):
@@ -125,7 +163,7 @@ def train(experiment, out_dir: str, max_steps: int | None = None, max_seconds: f
             for name, value in experiment.train_step().items():
                 sums[name] = sums.get(name, 0.0) + float(value)
             step += 1
-            bar.update(1)
+            progress.update()
             if step % experiment.check_every == 0:
                 row = {"step": step, **experiment.check(sums), "elapsed_seconds": round(elapsed(), 1)}
                 sums = {}
@@ -137,13 +175,13 @@ def train(experiment, out_dir: str, max_steps: int | None = None, max_seconds: f
                             if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
                                 tf.summary.scalar(name, value)
                     writer.flush()
-                bar.set_postfix(experiment.progress(), refresh=False)
+                progress.show(step, experiment.progress())
             if step % checkpoint_every == 0:
                 save()
             if stop.requested:
                 interrupted = True
                 break
-    bar.close()
+    progress.close()
     if step != last_saved or store.latest_step() is None:
         save()
     if interrupted or paused:

@@ -168,9 +168,8 @@ class LTEExperiment:
         """The progress bar's fields: the curriculum's difficulty and learning rate, and the
         training and validation character accuracy of the last check ("-" before the first)."""
         accuracies = ("-", "-") if self._last_accuracies is None else (f"{a:.3f}" for a in self._last_accuracies)
-        return {"epoch": f"{self.steps / STEPS_PER_EPOCH:.1f}", "len": self.curriculum.length,
-                "nest": self.curriculum.nesting, "lr": f"{self.curriculum.learning_rate:.3g}",
-                **dict(zip(("acc", "val"), accuracies))}
+        return {"len": self.curriculum.length, "nest": self.curriculum.nesting,
+                "lr": f"{self.curriculum.learning_rate:.3g}", **dict(zip(("acc", "val"), accuracies))}
 
     # -- evaluation and saving -------------------------------------------------------------
     def final_evaluation(self) -> dict:

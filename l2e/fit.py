@@ -193,14 +193,21 @@ def resumed_arguments(args, given: dict) -> argparse.Namespace:
 
 
 def summary_table(final: dict) -> str:
-    """The final evaluation as Markdown."""
+    """The final evaluation as Markdown; a difficulty measured on the training split is starred."""
     test = final["test"]
-    lines = [f"test split at length {test['length']}, nesting {test['nesting']}: "
+
+    def star(row):
+        return "*" if row["split"] != "test" else ""
+
+    lines = [f"test split at length {test['length']}{star(test)}, nesting {test['nesting']}: "
              f"char accuracy {test['char_accuracy']:.4f}, exact {test['exact_accuracy']:.4f} "
              f"({test['examples']} examples)", "",
              "| length | nesting | char accuracy | exact |", "|---|---|---|---|"]
-    lines += [f"| {r['length']} | {r['nesting']} | {r['char_accuracy']:.4f} | {r['exact_accuracy']:.4f} |"
+    lines += [f"| {r['length']}{star(r)} | {r['nesting']} | {r['char_accuracy']:.4f} | {r['exact_accuracy']:.4f} |"
               for r in final["grid"]]
+    if any(star(row) for row in [test, *final["grid"]]):
+        lines += ["", "* too few distinct examples to hold any out of training: measured on the training split, "
+                  "as the curriculum check does"]
     return "\n".join(lines)
 
 

@@ -168,3 +168,19 @@ def test_the_progress_bar_shows_the_last_accuracies_after_the_curriculum_moves()
     assert experiment.progress()["acc"] == "0.750"
     assert experiment.progress()["val"] == f"{record['char_accuracy']:.3f}"
 
+
+def test_difficulties_too_small_to_hold_out_are_measured_on_the_training_split():
+    """Memorization at 1 or 2 digits has under 1000 distinct strings: the final grid measures them
+    as the curriculum check does, on the training split, and the table says so."""
+    import tensorflow as tf
+
+    from l2e.fit import summary_table
+    from l2e.train.lte import LTEConfig, LTEExperiment
+
+    experiment = LTEExperiment(LTEConfig(length=3, hidden_size=8, batch_size=4, unroll=10, test_examples=4,
+                                         grid_examples=4), tf.distribute.get_strategy())
+    final = experiment.final_evaluation()
+    assert [(row["length"], row["split"]) for row in final["grid"]] == [(1, "train"), (2, "train"), (3, "test")]
+    assert final["test"]["split"] == "test"
+    table = summary_table(final)
+    assert "| 1* | 1 |" in table and "| 3 | 1 |" in table and "training split" in table.splitlines()[-1]

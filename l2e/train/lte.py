@@ -145,8 +145,7 @@ class LTEExperiment:
         seconds, since = now - self._last_check[0], self.steps - self._last_check[1]
         train_accuracy = sums["correct"] / max(sums["count"], 1.0)
         length, nesting, rate = self.curriculum.length, self.curriculum.nesting, self.curriculum.learning_rate
-        space = self.task.distinct_examples(length, nesting)
-        split = "val" if space is None or space >= MIN_HELD_OUT_SPACE else "train"
+        split = self.evaluation_split(length, nesting, "val")
         validation = self.runner.evaluate(*sample_examples(
             self.task, self.curriculum, self.settings.validation_examples, split, f"{self.settings.seed}:{self.steps}"))
         event = self.curriculum.check(train_accuracy, validation["char_accuracy"])
@@ -172,14 +171,32 @@ class LTEExperiment:
                 "lr": f"{self.curriculum.learning_rate:.3g}", **dict(zip(("acc", "val"), accuracies))}
 
     # -- evaluation and saving -------------------------------------------------------------
-    def final_evaluation(self) -> dict:
-        """Both metrics on the test split at the target difficulty, and the per-(length, nesting) grid."""
-        target = Curriculum("baseline", self.curriculum.target_length, self.curriculum.target_nesting)
-        test = self.runner.evaluate(*sample_examples(self.task, target, self.settings.test_examples, "test",
+    def evaluation_split(self, length: int, nesting: int, held_out: str) -> str:
+        """The split to measure a difficulty on: ``held_out``, or ``train`` where it has fewer than
+        :data:`MIN_HELD_OUT_SPACE` distinct examples."""
+        space = self.task.distinct_examples(length, nesting)
+        return held_out if space is None or space >= MIN_HELD_OUT_SPACE else "train"
+
+    def _evaluate(self, length: int, nesting: int, split: str, count: int) -> dict:
+        """Both metrics on ``count`` examples of ``split`` at (length, nesting)."""
+        return self.runner.evaluate(*sample_examples(self.task, Curriculum("baseline", length, nesting), count, split,
                                                      self.settings.seed))
-        grid = evaluate_grid(self.runner, self.task, self.curriculum.target_length,
-                             self.curriculum.target_nesting, self.settings.grid_examples, "test", self.settings.seed)
-        return {"test": {"length": target.target_length, "nesting": target.target_nesting, **test}, "grid": grid}
+
+    def final_evaluation(self) -> dict:
+        """Both metrics at the target difficulty, and the per-(length, nesting) grid, on the test
+        split; at difficulties too small to hold examples out, on the training split as the
+        curriculum check does (each row's ``split`` says which)."""
+        length, nesting = self.curriculum.target_length, self.curriculum.target_nesting
+        split = self.evaluation_split(length, nesting, "test")
+        test = {"length": length, "nesting": nesting, "split": split,
+                **self._evaluate(length, nesting, split, self.settings.test_examples)}
+        grid = evaluate_grid(self.runner, self.task, length, nesting, self.settings.grid_examples, "test",
+                             self.settings.seed)
+        for row in grid:
+            row["split"] = self.evaluation_split(row["length"], row["nesting"], "test")
+            if row["split"] != "test":
+                row.update(self._evaluate(row["length"], row["nesting"], row["split"], self.settings.grid_examples))
+        return {"test": test, "grid": grid}
 
     def save_model(self, path: str) -> None:
         self.model.save(path)

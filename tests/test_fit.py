@@ -126,6 +126,18 @@ def test_a_time_limit_pauses_the_run_and_resume_finishes_it(tmp_path):
     assert metrics["config"]["hidden_size"] == 16 and metrics["config"]["length"] == 2
 
 
+def test_the_paper_preset_trains_memorization_for_the_papers_20_epochs():
+    from l2e.fit import build_parser, run_settings
+
+    def budget(*args):
+        return run_settings(build_parser().parse_args(args))[1]
+
+    assert budget("--experiment", "memorization") == 4000
+    assert budget("--experiment", "programs") is None and budget("--experiment", "addition") is None
+    assert budget("--experiment", "memorization", "--steps", "10") == 10
+    assert budget("--experiment", "memorization", "--preset", "quick") == 1500
+
+
 def losses_with_replicas(tmp_path, replicas):
     out = str(tmp_path / f"replicas{replicas}")
     result = fit("--experiment", "programs", "--length", "2", "--nesting", "1", "--steps", "15", "--seed", "5",

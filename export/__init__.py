@@ -13,11 +13,13 @@ and checks that the SavedModel and onnxruntime agree on random inputs before the
 appears. Modules: ``run`` (reading a run directory, the metadata), ``signatures`` (the exported
 step functions), ``savedmodel`` (TF Serving layout and config), ``to_onnx`` (conversion),
 ``parity`` (the agreement check), ``pipeline`` (one export, start to end), ``__main__`` (the
-command line).
+command line). ``python -m export --shipped --out MODELS_DIR`` does the same for the models
+shipped in ``serving/models/`` (``shipped``), their SavedModels built from the shipped ONNX
+models (``from_onnx``: an ONNX graph as TensorFlow ops).
 
 The model server that speaks TF Serving's REST API over such a directory (``python -m
 export.model_server``, for machines without ``tensorflow_model_server``): ``model_config``
 (reading ``models.config``), ``servables`` (loaded versions, version policy, polling),
 ``json_tensors`` (the JSON predict format), ``rest_server`` (the API over HTTP),
-``model_server`` (the command line).
+``model_server`` (the command line); it follows changes of ``models.config`` when asked.
 """

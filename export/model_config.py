@@ -193,3 +193,14 @@ def read_model_config(text: str, directory: str = ".") -> list[ModelConfig]:
     if twice:
         raise ValueError(f"models.config: model {twice[0]!r} is listed more than once")
     return models
+
+
+def read_model_config_file(path: str) -> list[ModelConfig]:
+    """The models of the ``models.config`` file at ``path`` (relative base paths from the current
+    directory, as ``tensorflow_model_server`` takes them); ValueError if it cannot be read or parsed."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror}") from None
+    return read_model_config(text)

@@ -17,7 +17,9 @@ Without a version or label a request goes to the latest loaded version. Errors a
 ``{"error": "message"}``: HTTP 404 for an unknown model or version, 400 for a bad request
 (malformed JSON, unknown signature or label, missing inputs, wrong dtypes or shapes); the
 server goes on serving. The version policy and labels of ``models.config`` are honoured, and
-the base paths are polled for new versions every ``--file_system_poll_wait_seconds``.
+the base paths are polled for new versions every ``--file_system_poll_wait_seconds``; with
+``--model_config_file_poll_wait_seconds``, the config file is read again as often, and models
+added to it are loaded, removed ones unloaded.
 Classification and regression (``:classify``, ``:regress``) and gRPC are not served.
 """
 
@@ -26,7 +28,7 @@ import signal
 import sys
 import threading
 
-from export.model_config import ModelConfig, read_model_config
+from export.model_config import ModelConfig, read_model_config_file
 from l2e.cli import ArgumentParser, import_tensorflow, run_main
 
 
@@ -48,6 +50,10 @@ def build_parser() -> ArgumentParser:
                    help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
     p.add_argument("--file_system_poll_wait_seconds", type=float, default=1.0, metavar="SECONDS",
                    help="how often to look for new or removed versions (default 1; 0 = only at start)")
+    p.add_argument("--model_config_file_poll_wait_seconds", type=float, default=0.0, metavar="SECONDS",
+                   help="how often to read --model_config_file again: models added to it are loaded, removed "
+                   "ones unloaded, changed ones follow their new entry (default 0 = only at start, as "
+                   "tensorflow_model_server)")
     p.add_argument("--verbose", action="store_true", help="log every request on stderr")
     return p
 
@@ -59,11 +65,7 @@ def _configs(args) -> list[ModelConfig]:
     if args.model_config_file is not None:
         if args.model_name is not None:
             raise ValueError("--model_name goes with --model_base_path, not --model_config_file")
-        try:
-            with open(args.model_config_file) as f:
-                configs = read_model_config(f.read())
-        except OSError as error:
-            raise ValueError(f"cannot read {args.model_config_file}: {error.strerror}") from None
+        configs = read_model_config_file(args.model_config_file)
     else:
         configs = [ModelConfig(args.model_name or "default", os.path.abspath(args.model_base_path))]
     missing = [config for config in configs if not os.path.isdir(config.base_path)]
@@ -78,12 +80,17 @@ def _serve(argv) -> int:
         raise ValueError(f"--rest_api_port must be 0..65535, got {args.rest_api_port}")
     if args.file_system_poll_wait_seconds < 0:
         raise ValueError("--file_system_poll_wait_seconds must be at least 0")
+    if args.model_config_file_poll_wait_seconds < 0:
+        raise ValueError("--model_config_file_poll_wait_seconds must be at least 0")
+    if args.model_config_file_poll_wait_seconds > 0 and args.model_config_file is None:
+        raise ValueError("--model_config_file_poll_wait_seconds goes with --model_config_file")
     configs = _configs(args)
     import_tensorflow()
     from export.rest_server import ModelServer
 
     server = ModelServer(configs, args.rest_api_host, args.rest_api_port, args.file_system_poll_wait_seconds,
-                         args.verbose)
+                         args.verbose, config_file=args.model_config_file,
+                         config_poll_seconds=args.model_config_file_poll_wait_seconds)
     try:
         server.start()
     except OSError as error:

@@ -3,7 +3,7 @@
 ``RestApi`` maps (method, path, body) to (HTTP status, JSON object), following TF Serving's
 paths, JSON and status codes (see ``export.model_server`` for the endpoints); ``ModelServer``
 runs it on a ``ThreadingHTTPServer`` (HTTP/1.1, connections kept alive) in background threads,
-and polls the models' base paths for new versions.
+polls the models' base paths for new versions and, if asked, its ``models.config`` for changes.
 """
 
 import json
@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 from export.json_tensors import parse_body, request_inputs, response_body, signature_name
+from export.model_config import read_model_config_file
 from export.servables import ModelStore, NotFound, RequestError
 from serving.model import first_line
 
@@ -118,12 +119,18 @@ class ModelServer:
         poll_seconds: how often to look for new versions; 0 = only at ``start``.
         verbose: log every request on stderr.
         log: where load messages go.
+        config_file: the ``models.config`` that ``configs`` came from, read again every
+            ``config_poll_seconds`` (0 = never): models added to it are loaded, removed ones
+            unloaded, changed ones follow their new entry. A file that cannot be read or parsed
+            is logged once and the models stay as they are.
     """
 
     def __init__(self, configs, host: str = "127.0.0.1", port: int = 8501, poll_seconds: float = 1.0,
-                 verbose: bool = False, log=sys.stderr):
+                 verbose: bool = False, log=sys.stderr, config_file: str | None = None,
+                 config_poll_seconds: float = 0.0):
         self.store = ModelStore(configs, log)
         self.host, self.port, self.poll_seconds, self.verbose = host, port, poll_seconds, verbose
+        self.config_file, self.config_poll_seconds = config_file, config_poll_seconds
         self._http: ThreadingHTTPServer | None = None
         self._stopped = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -143,6 +150,8 @@ class ModelServer:
         self._threads = [threading.Thread(target=self._http.serve_forever, name="rest", daemon=True)]
         if self.poll_seconds > 0:
             self._threads.append(threading.Thread(target=self._poll, name="poll", daemon=True))
+        if self.config_file is not None and self.config_poll_seconds > 0:
+            self._threads.append(threading.Thread(target=self._poll_config, name="config", daemon=True))
         for thread in self._threads:
             thread.start()
         return self
@@ -150,6 +159,22 @@ class ModelServer:
     def _poll(self) -> None:
         while not self._stopped.wait(self.poll_seconds):
             self.store.poll()
+
+    def _poll_config(self) -> None:
+        problem = None
+        while not self._stopped.wait(self.config_poll_seconds):
+            try:
+                configs = read_model_config_file(self.config_file)
+            except ValueError as error:
+                if str(error) != problem:
+                    print(f"keeping the models as they are: {error}", file=self.store.log, flush=True)
+                problem = str(error)
+                continue
+            problem = None
+            if {config.name: config for config in configs} != self.store.configs:
+                print(f"{self.config_file} changed: serving {', '.join(sorted(c.name for c in configs))}",
+                      file=self.store.log, flush=True)
+                self.store.reconfigure(configs)
 
     def stop(self) -> None:
         """Stop listening and polling."""

@@ -2,8 +2,10 @@
 
 A ``ModelStore`` watches the base path of every model of a ``models.config``
 (``export.model_config``): each ``poll`` loads the versions the model's policy asks for that
-are not loaded yet and unloads the others, as TF Serving's file-system source does. Requests
-find a ``Servable`` by model name and version, version label, or nothing (the latest one).
+are not loaded yet and unloads the others, as TF Serving's file-system source does;
+``reconfigure`` switches to the models of a new config, as TF Serving does when it re-reads its
+config file. Requests find a ``Servable`` by model name and version, version label, or nothing
+(the latest one).
 """
 
 import os
@@ -148,25 +150,62 @@ class ModelStore:
     def __init__(self, configs: list[ModelConfig], log=sys.stderr):
         self.configs = {config.name: config for config in configs}
         self.log = log
-        self._states: dict[str, dict[int, VersionState]] = {name: {} for name in self.configs}
+        self._states: dict[str, dict[int, VersionState]] = {}
+        self._sources: dict[str, str] = {}
+        """Model name -> the base path its states were loaded from."""
         self._lock = threading.Lock()
+        self._update = threading.Lock()
+        """Held by ``poll`` and ``reconfigure`` throughout: one change of the models at a time."""
 
     def poll(self) -> None:
         """Load the versions each policy serves that were not tried yet; then unload the others,
-        unless none of the served ones loaded (a version that fails to load is not tried again)."""
-        for name, config in self.configs.items():
-            wanted = set(config.served(versions(config.base_path)))
-            with self._lock:
-                states = dict(self._states[name])
-            for version in sorted(wanted - set(states)):
-                states[version] = self._load(name, version, os.path.join(config.base_path, str(version)))
-            if any(states[version].state == "AVAILABLE" for version in wanted):  # never leave a model without one
-                for version, state in states.items():
-                    if version not in wanted and state.state == "AVAILABLE":
-                        states[version] = VersionState("END")
-                        print(f"unloaded {name} version {version}", file=self.log, flush=True)
-            with self._lock:
-                self._states[name] = states
+        unless none of the served ones loaded (a version that fails to load is not tried again).
+        A model that is new, or whose base path changed, starts afresh from its base path."""
+        with self._update:
+            for name, config in self.configs.items():
+                fresh = self._sources.get(name) != config.base_path
+                with self._lock:
+                    replaced = self._states.get(name, {}) if fresh else {}
+                    states = {} if fresh else dict(self._states[name])
+                wanted = set(config.served(versions(config.base_path)))
+                for version in sorted(wanted - set(states)):
+                    states[version] = self._load(name, version, os.path.join(config.base_path, str(version)))
+                if any(states[version].state == "AVAILABLE" for version in wanted):  # never leave a model without one
+                    for version, state in states.items():
+                        if version not in wanted and state.state == "AVAILABLE":
+                            states[version] = VersionState("END")
+                            self._unloaded(name, version)
+                with self._lock:
+                    self._states[name] = states
+                    self._sources[name] = config.base_path
+                for version, state in replaced.items():
+                    if state.state == "AVAILABLE":
+                        self._unloaded(name, version)
+
+    def reconfigure(self, configs: list[ModelConfig]) -> None:
+        """Serve the models of ``configs`` from now on. A model no longer listed is unloaded (its
+        status stays, its versions END); then ``poll`` loads the new ones, and a changed policy,
+        base path or label takes effect."""
+        with self._update:
+            configs = {config.name: config for config in configs}
+            for name in sorted(set(self.configs) - set(configs)):
+                with self._lock:
+                    states = self._states.get(name, {})
+                    self._states[name] = {version: VersionState("END", error=state.error)
+                                          for version, state in states.items()}
+                    self._sources.pop(name, None)
+                for version, state in sorted(states.items()):
+                    if state.state == "AVAILABLE":
+                        self._unloaded(name, version)
+            for name in sorted(set(configs) - set(self.configs)):
+                if not os.path.isdir(configs[name].base_path):
+                    print(f"model {name}: base path {configs[name].base_path} is not a directory (yet)",
+                          file=self.log, flush=True)
+            self.configs = configs
+        self.poll()
+
+    def _unloaded(self, name: str, version: int) -> None:
+        print(f"unloaded {name} version {version}", file=self.log, flush=True)
 
     def _load(self, name: str, version: int, path: str) -> VersionState:
         try:

@@ -8,6 +8,7 @@ it: by default the in-repo server (``export.model_server``) on an ephemeral port
 use in-repo servers of their own too.
 """
 
+import io
 import json
 import os
 import shutil
@@ -23,7 +24,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from export.model_config import read_model_config
+from export.model_config import read_model_config, read_model_config_file
 from export.rest_server import ModelServer
 from export.run import TrainedRun, metadata
 from l2e.models.lstm import build_lstm_executor
@@ -317,7 +318,7 @@ def _compose(capsys, argv):
 GRAPH = '{"nodes": 5, "edges": [[0, 1, 4], [1, 2, 5], [0, 2, 20], [2, 3, 1], [1, 3, 9]], "source": 0}'
 COMMANDS = [["sort", "5", "3", "255", "0", "3"], ["merge-sort", "9", "1", "4", "--format", "json"],
             ["shortest-path", "GRAPH", "--check"], ["mst", "GRAPH", "--format", "json"], ["add", "255", "7"],
-            ["mul", "63", "62", "--check"], ["execute", "a=5#print(a*3)", "--format", "json"]]
+            ["mul", "63", "62", "--check"], ["execute", "a=5#print((a*3))", "--format", "json"]]
 
 
 @pytest.mark.parametrize("argv", COMMANDS, ids=[argv[0] for argv in COMMANDS])
@@ -434,6 +435,56 @@ def test_the_server_serves_a_new_export_and_survives_a_broken_one(tmp_path):
         assert status == 200 and answer["outputs"]["pointer"] == [1]
 
 
+def _write_config(path, models: str, names) -> None:
+    """A models.config of ``names`` under ``models``, replacing ``path`` in one rename (as an export does)."""
+    entries = "".join(f'  config {{ name: "{name}" base_path: "{models}/{name}" }}\n' for name in names)
+    with open(f"{path}.tmp", "w") as f:
+        f.write(f"model_config_list {{\n{entries}}}\n")
+    os.replace(f"{path}.tmp", path)
+
+
+def _add_inputs(a: int, b: int) -> dict:
+    return {"inputs": {"bits": to_bits(np.array([[a, b]]), 9).astype(float).tolist(), "mask": [[0, 0]]}}
+
+
+def test_the_server_follows_changes_of_its_models_config(tmp_path):
+    """Models added to the config are loaded, removed ones unloaded (status END, predict 404),
+    a broken config is logged and changes nothing, and a model added back is loaded again."""
+    write_exact_models(str(tmp_path), ["find_min", "add"], savedmodel=True)
+    config = str(tmp_path / "models.config")
+    _write_config(config, tmp_path, ["find_min"])
+    log = io.StringIO()
+    with ModelServer(read_model_config_file(config), port=0, poll_seconds=0, log=log, config_file=config,
+                     config_poll_seconds=0.1) as server:
+        assert call(server.url, "POST", "/v1/models/add:predict", _add_inputs(3, 4))[0] == 404
+
+        _write_config(config, tmp_path, ["find_min", "add"])
+        _wait_for(lambda: call(server.url, "GET", "/v1/models/add")[0] == 200)
+        status, answer = call(server.url, "POST", "/v1/models/add:predict", _add_inputs(3, 4))
+        assert status == 200 and answer["outputs"]["value_bits"] == to_bits(np.array([7]), 9).tolist()
+
+        _write_config(config, tmp_path, ["add"])
+        _wait_for(lambda: _versions(server.url, "find_min") == [("1", "END", "OK")])
+        assert _versions(server.url, "find_min") == [("1", "END", "OK")]
+        status, answer = call(server.url, "POST", "/v1/models/find_min:predict", {"inputs": _step_inputs([[4, 2]])})
+        assert status == 404 and "Servable not found" in answer["error"]
+
+        with open(config, "w") as f:
+            f.write("model_config_list { config { name: ")
+        _wait_for(lambda: "keeping the models as they are" in log.getvalue())
+        assert "models.config: field name has no value" in log.getvalue()
+        assert call(server.url, "POST", "/v1/models/add:predict", _add_inputs(1, 2))[0] == 200
+
+        _write_config(config, tmp_path, ["find_min"])
+        _wait_for(lambda: _versions(server.url, "find_min") == [("1", "AVAILABLE", "OK")])
+        status, answer = call(server.url, "POST", "/v1/models/find_min:predict", {"inputs": _step_inputs([[4, 2]])})
+        assert status == 200 and answer["outputs"]["pointer"] == [1]
+        assert _versions(server.url, "add") == [("1", "END", "OK")]
+    lines = log.getvalue().splitlines()
+    assert lines.count("loaded find_min version 1 from " + str(tmp_path / "find_min" / "1")) == 2
+    assert lines.count("unloaded find_min version 1") == 1 and lines.count("unloaded add version 1") == 1
+
+
 MODEL_SERVER = [sys.executable, "-m", "export.model_server"]
 
 
@@ -442,6 +493,10 @@ MODEL_SERVER = [sys.executable, "-m", "export.model_server"]
     (["--model_config_file", "/nonexistent/models.config"], "cannot read /nonexistent/models.config"),
     (["--model_base_path", "/nonexistent"], "base path /nonexistent is not a directory"),
     (["--model_base_path", ".", "--rest_api_port", "70000"], "--rest_api_port must be 0..65535"),
+    (["--model_base_path", ".", "--model_config_file_poll_wait_seconds", "1"],
+     "--model_config_file_poll_wait_seconds goes with --model_config_file"),
+    (["--model_config_file", "x", "--model_config_file_poll_wait_seconds", "-1"],
+     "--model_config_file_poll_wait_seconds must be at least 0"),
 ])
 def test_model_server_usage_errors_are_one_line(argv, expected):
     result = subprocess.run([*MODEL_SERVER, *argv], capture_output=True, text=True, timeout=120)
@@ -482,3 +537,22 @@ def test_grpc_tensor_coding_round_trips_through_tensorflow_protos():
     proto = tf.make_tensor_proto(np.full((2, 3), 1.5, np.float32))
     proto.tensor_content, proto.float_val[:] = b"", [1.5]  # a value repeated to fill the shape
     np.testing.assert_array_equal(from_proto(proto), np.full((2, 3), 1.5, np.float32))
+
+
+def test_model_server_command_reads_its_config_file_again_when_asked(served, tmp_path):
+    models = served[1]
+    config = str(tmp_path / "models.config")
+    _write_config(config, models, ["mul"])
+    process = subprocess.Popen([*MODEL_SERVER, "--model_config_file", config, "--rest_api_port", "0",
+                                "--model_config_file_poll_wait_seconds", "0.2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        address = process.stdout.readline().split()[-1]
+        assert call(address, "GET", "/v1/models/add")[0] == 404
+        _write_config(config, models, ["mul", "add"])
+        _wait_for(lambda: call(address, "GET", "/v1/models/add")[0] == 200)
+        status, answer = call(address, "POST", "/v1/models/add:predict", _add_inputs(200, 55))
+        assert status == 200 and answer["outputs"]["value_bits"] == to_bits(np.array([255]), 9).tolist()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from serving import compose
 from serving.commandline import ArgumentParser, run_main
-from serving.engine import FORMATS
 from serving.executor import Executor
 from serving.model import ModelError
 from serving.numbers import RangeError
@@ -37,7 +36,7 @@ PROG = "l2e-compose"
 EXIT_DISAGREE = 1
 
 GRAPH_HELP = ('JSON file of the graph, "-" (the default) for stdin: {"nodes": N, "edges": [[u, v, w], ...], '
-              '"source": 0}; nodes 0..N-1, weights 0..255, undirected unless "directed": true '
+              '"source": 0}; nodes 0..N-1, weights 0..4294967295 (2^32 - 1), undirected unless "directed": true '
               "(shortest-path only)")
 
 
@@ -82,39 +81,33 @@ def _checked(check: Callable[[Graph], None], read: Callable[..., Graph]) -> Call
     return read_checked
 
 
-def _operands(subroutine: str) -> Callable[[argparse.Namespace], tuple[int, int]]:
-    largest = FORMATS[subroutine].max_input
-
-    def read(args):
-        if args.a is None or args.b is None:
-            raise ValueError("give the operands A and B (or --batch FILE)")
-        return parse_int(args.a, "a", largest), parse_int(args.b, "b", largest)
-
-    return read
+def _operands(args) -> tuple[int, int]:
+    if args.a is None or args.b is None:
+        raise ValueError("give the operands A and B (or --batch FILE)")
+    return parse_int(args.a, "a"), parse_int(args.b, "b")
 
 
-def _operand_line(subroutine: str) -> Callable[[object], tuple[int, int]]:
-    return lambda value: parse_int_pair(value, FORMATS[subroutine].max_input)
-
-
-_LIST_LINE = "a JSON list of integers 0..255"
+_LIST_LINE = "a JSON list of integers 0..4294967295 (2^32 - 1)"
 _GRAPH_LINE = "a graph as one JSON object (see GRAPH)"
 
 COMPOSITIONS = {
     "sort": Composition(("find_min",), _values, parse_value_list, compose.sorted_values,
-                        "selection sort of integers 0..255 (find_min model)", _LIST_LINE),
+                        "selection sort of integers below 2^32 (find_min model, byte by byte above 255)",
+                        _LIST_LINE),
     "merge-sort": Composition(("merge_step",), _values, parse_value_list, compose.merge_sorted_values,
-                              "merge sort of integers 0..255 (merge_step model)", _LIST_LINE),
+                              "merge sort of integers below 2^32 (merge_step model, byte by byte above 255)",
+                              _LIST_LINE),
     "shortest-path": Composition(("find_min", "add"), _graph, graph_from_json, compose.shortest_paths,
                                  "Dijkstra's distances from the source (find_min and add models)", _GRAPH_LINE),
     "mst": Composition(("find_min",), _checked(compose.check_undirected, _graph),
                        _checked(compose.check_undirected, graph_from_json), compose.spanning_tree,
                        "Prim's minimum spanning tree, a forest if disconnected (find_min model)", _GRAPH_LINE,
                        compose.is_minimum_spanning_forest),
-    "add": Composition(("add",), _operands("add"), _operand_line("add"), compose.sums,
-                       f"A + B for A, B in 0..{FORMATS['add'].max_input} (add model)", "[A, B]"),
-    "mul": Composition(("mul",), _operands("mul"), _operand_line("mul"), compose.products,
-                       f"A * B for A, B in 0..{FORMATS['mul'].max_input} (mul model)", "[A, B]"),
+    "add": Composition(("add",), _operands, parse_int_pair, compose.sums,
+                       "A + B for A, B below 2^32 (add model, byte by byte with carries above 255)", "[A, B]"),
+    "mul": Composition(("mul", "add"), _operands, parse_int_pair, compose.products,
+                       "A * B, the full product, for A, B below 2^32 (mul model on 6-bit digits and add model: "
+                       "schoolbook above 63)", "[A, B]"),
 }
 
 
@@ -177,12 +170,12 @@ def build_parser() -> ArgumentParser:
             name, parents=[common, checked], help=composition.help, description=composition.help,
             epilog=f"LINES of --batch: each {composition.line_help}.")
     for name in ("sort", "merge-sort"):
-        subcommands[name].add_argument("values", nargs="*", metavar="VALUES", help="the integers to sort, each 0..255")
+        subcommands[name].add_argument("values", nargs="*", metavar="VALUES", help="the integers to sort, each 0..4294967295 (2^32 - 1)")
     for name in ("shortest-path", "mst"):
         subcommands[name].add_argument("graph", nargs="?", metavar="GRAPH", help=GRAPH_HELP)
     for name in ("add", "mul"):
-        subcommands[name].add_argument("a", nargs="?", metavar="A", help="first operand")
-        subcommands[name].add_argument("b", nargs="?", metavar="B", help="second operand")
+        subcommands[name].add_argument("a", nargs="?", metavar="A", help="first operand, 0..4294967295 (2^32 - 1)")
+        subcommands[name].add_argument("b", nargs="?", metavar="B", help="second operand, 0..4294967295 (2^32 - 1)")
     execute = commands.add_parser(
         "execute", parents=[common], help="what a Python program prints, as the LSTM executor reads it",
         description="Feed a program to a Learning-to-Execute LSTM executor (after the primer stored in its "

@@ -6,6 +6,10 @@ one answer per instance, in the CLI's JSON form, so the answers of two engines c
 per model call, which is what makes ``l2e-compose ... --batch`` fast. An engine that runs several
 calls side by side (``concurrent_calls``: the onnxruntime engine on a CPU of several cores) gets
 a large batch as up to that many shards, one per thread (``shard_count``).
+
+Every function counts in ``serving.numbers.WIDE`` (values, weights and operands below 2**32,
+through ``serving.wide.WideEngine``): 8-bit numbers go to the engine's subroutines as they are,
+wider ones byte by byte; a sum that leaves the numbers raises ``serving.numbers.RangeError``.
 """
 
 from collections.abc import Callable, Sequence
@@ -18,8 +22,9 @@ from serving.algorithms.merge_sort import merge_sort
 from serving.algorithms.prim import is_spanning_forest, prim
 from serving.algorithms.selection_sort import selection_sort
 from serving.engine import Engine, concurrent_calls_of
-from serving.numbers import INFINITY
+from serving.numbers import WIDE
 from serving.parse import Graph
+from serving.wide import WideEngine
 
 MAX_BATCH = 64
 """Most instances in one batch of model calls (bounds memory: graphs of N nodes cost N x N each)."""
@@ -68,16 +73,20 @@ def in_batches(instances: Sequence, size_of: Callable[[object], int],
     return answers
 
 
+def _wide(engine: Engine) -> WideEngine:
+    return WideEngine(engine, WIDE)
+
+
 def sorted_values(engine: Engine, lists: Sequence[np.ndarray]) -> list[dict]:
     """``{"output": [...]}`` per list (int64 [N]), sorted by selection sort."""
     return in_batches(lists, len, lambda group: [
-        {"output": row.tolist()} for row in selection_sort(engine, np.stack(group))], concurrent_calls_of(engine))
+        {"output": row.tolist()} for row in selection_sort(_wide(engine), np.stack(group))], concurrent_calls_of(engine))
 
 
 def merge_sorted_values(engine: Engine, lists: Sequence[np.ndarray]) -> list[dict]:
     """``{"output": [...]}`` per list (int64 [N]), sorted by merge sort."""
     return in_batches(lists, len, lambda group: [
-        {"output": row.tolist()} for row in merge_sort(engine, np.stack(group))], concurrent_calls_of(engine))
+        {"output": row.tolist()} for row in merge_sort(_wide(engine), np.stack(group))], concurrent_calls_of(engine))
 
 
 def check_undirected(graph: Graph) -> None:
@@ -98,8 +107,8 @@ def shortest_paths(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
     """``{"distances": [...]}`` per graph: Dijkstra's distance of every node from the source, None
     if unreachable; ``serving.numbers.RangeError`` if a sum Dijkstra forms leaves the numbers."""
     def solve(group):
-        distances = dijkstra(engine, _stacked_weights(group), np.array([graph.source for graph in group]))
-        return [{"distances": [None if d == INFINITY else int(d) for d in row]} for row in distances]
+        distances = dijkstra(_wide(engine), _stacked_weights(group), np.array([graph.source for graph in group]))
+        return [{"distances": [None if d == WIDE.infinity else int(d) for d in row]} for row in distances]
 
     return in_batches(graphs, _nodes, solve, concurrent_calls_of(engine))
 
@@ -109,7 +118,7 @@ def spanning_tree(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
     minimum spanning tree (a forest when the graph is disconnected), edges in node order."""
     def solve(group):
         weights = _stacked_weights(group)
-        forest = prim(engine, weights)
+        forest = prim(_wide(engine), weights)
         answers = []
         for row, parent in enumerate(forest.parent):
             edges = [[int(parent[node]), node, int(weights[row, parent[node], node])]
@@ -127,7 +136,7 @@ def is_minimum_spanning_forest(graph: Graph, answer: dict, oracle: dict) -> bool
     forests; any of them is right."""
     weights = graph.weights[0]
     edges = [(u, v) for u, v, _ in answer["edges"]]
-    return (is_spanning_forest(weights, edges)
+    return (is_spanning_forest(weights, edges, WIDE.infinity)
             and all(weights[u, v] == w for u, v, w in answer["edges"])
             and sum(w for _, _, w in answer["edges"]) == answer["weight"] == oracle["weight"])
 
@@ -143,10 +152,11 @@ def _arithmetic(operation: Callable[[np.ndarray, np.ndarray], np.ndarray], pairs
 
 
 def sums(engine: Engine, pairs: Sequence[tuple[int, int]]) -> list[dict]:
-    """``{"result": a + b}`` per pair (a, b), by the engine's addition."""
-    return _arithmetic(engine.add, pairs, concurrent_calls_of(engine))
+    """``{"result": a + b}`` per pair (a, b), by the engine's addition (byte by byte above 255)."""
+    return _arithmetic(_wide(engine).add, pairs, concurrent_calls_of(engine))
 
 
 def products(engine: Engine, pairs: Sequence[tuple[int, int]]) -> list[dict]:
-    """``{"result": a * b}`` per pair (a, b), by the engine's multiplication."""
-    return _arithmetic(engine.mul, pairs, concurrent_calls_of(engine))
+    """``{"result": a * b}`` per pair (a, b), the full product, by the engine's multiplication
+    (schoolbook on 6-bit digits above 63)."""
+    return _arithmetic(_wide(engine).mul, pairs, concurrent_calls_of(engine))

@@ -1,8 +1,9 @@
 """Parsing the composition CLI's input: numbers and graphs. Each problem is a ValueError with
 a one-line message naming it.
 
-A graph is JSON ``{"nodes": N, "edges": [[u, v, w], ...], "source": 0}``: nodes 0..N-1, edge
-weights 0..255, ``source`` (default 0) for shortest paths, and ``"directed": true`` for
+Numbers (values to sort, weights, operands) are integers 0..2**32 - 1, the values of
+``serving.numbers.WIDE``. A graph is JSON ``{"nodes": N, "edges": [[u, v, w], ...], "source": 0}``:
+nodes 0..N-1, edge weights 0..2**32 - 1, ``source`` (default 0) for shortest paths, and ``"directed": true`` for
 directed edges (shortest paths only; undirected by default). Parallel edges keep the lightest;
 self-loops never lie on a shortest path or a spanning tree and change nothing.
 """
@@ -14,7 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from serving.numbers import INFINITY, MAX_LIST_VALUE
+from serving.numbers import WIDE
+
+MAX_VALUE = WIDE.max_value
+"""Largest number of the input: 2**32 - 1."""
 
 MAX_NODES = 1000
 """Most nodes of a graph: the engines see N x N weights."""
@@ -23,45 +27,45 @@ GRAPH_KEYS = {"nodes", "edges", "source", "directed"}
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
-def parse_int(text: str, name: str, max_value: int) -> int:
-    """``text`` as an integer in 0..max_value; ValueError naming ``name`` otherwise."""
+def parse_int(text: str, name: str) -> int:
+    """``text`` as an integer in 0..MAX_VALUE; ValueError naming ``name`` otherwise."""
     if not _INTEGER.fullmatch(text.strip()):
         raise ValueError(f"{name} must be an integer, got {text!r}")
-    return _in_range(int(text), name, max_value)
+    return _in_range(int(text), name)
 
 
-def _in_range(value: int, name: str, max_value: int) -> int:
-    """``value`` if it lies in 0..max_value; ValueError naming ``name`` otherwise."""
-    if not 0 <= value <= max_value:
-        raise ValueError(f"{name} must be between 0 and {max_value}, got {value}")
+def _in_range(value: int, name: str) -> int:
+    """``value`` if it lies in 0..MAX_VALUE; ValueError naming ``name`` otherwise."""
+    if not 0 <= value <= MAX_VALUE:
+        raise ValueError(f"{name} must be between 0 and {MAX_VALUE} (2^32 - 1), got {value}")
     return value
 
 
-def parse_values(texts: list[str], max_value: int = MAX_LIST_VALUE) -> np.ndarray:
-    """Numbers to sort: int64 [N] from N >= 1 texts, each an integer in 0..max_value."""
+def parse_values(texts: list[str]) -> np.ndarray:
+    """Numbers to sort: int64 [N] from N >= 1 texts, each an integer in 0..MAX_VALUE."""
     if not texts:
         raise ValueError("values: give at least one number (or --batch FILE)")
-    return np.array([parse_int(text, "values", max_value) for text in texts], dtype=np.int64)
+    return np.array([parse_int(text, "values") for text in texts], dtype=np.int64)
 
 
-def _check_json_int(value, name: str, max_value: int) -> int:
+def _check_json_int(value, name: str) -> int:
     if not _is_int(value):
         raise ValueError(f"{name} must be an integer, got {json.dumps(value)}")
-    return _in_range(value, name, max_value)
+    return _in_range(value, name)
 
 
-def parse_value_list(value, max_value: int = MAX_LIST_VALUE) -> np.ndarray:
-    """Numbers to sort given as a JSON list: int64 [N], N >= 1, each an integer in 0..max_value."""
+def parse_value_list(value) -> np.ndarray:
+    """Numbers to sort given as a JSON list: int64 [N], N >= 1, each an integer in 0..MAX_VALUE."""
     if not isinstance(value, list) or not value:
         raise ValueError(f"values: expected a JSON list of at least one integer, got {json.dumps(value)[:40]}")
-    return np.array([_check_json_int(v, "values", max_value) for v in value], dtype=np.int64)
+    return np.array([_check_json_int(v, "values") for v in value], dtype=np.int64)
 
 
-def parse_int_pair(value, max_value: int) -> tuple[int, int]:
-    """Operands given as a JSON list ``[a, b]``, each an integer in 0..max_value."""
+def parse_int_pair(value) -> tuple[int, int]:
+    """Operands given as a JSON list ``[a, b]``, each an integer in 0..MAX_VALUE."""
     if not isinstance(value, list) or len(value) != 2:
         raise ValueError(f"operands: expected [A, B], got {json.dumps(value)[:40]}")
-    return _check_json_int(value[0], "a", max_value), _check_json_int(value[1], "b", max_value)
+    return _check_json_int(value[0], "a"), _check_json_int(value[1], "b")
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class Graph:
     """A parsed graph.
 
     Attributes:
-        weights: int64 [1, N, N], weights[0, u, v] the lightest edge u -> v, INFINITY if none.
+        weights: int64 [1, N, N], weights[0, u, v] the lightest edge u -> v, ``WIDE.infinity`` if none.
         source: the source node (shortest paths).
         directed: whether edges go one way.
     """
@@ -103,9 +107,9 @@ def _check_edge(index: int, edge, num_nodes: int) -> tuple[int, int, int]:
         if not 0 <= node < num_nodes:
             raise ValueError(f"{where}: node {node} does not exist (nodes are 0..{num_nodes - 1})")
     if w < 0:
-        raise ValueError(f"{where}: negative weight {w} (weights are 0..{MAX_LIST_VALUE})")
-    if w > MAX_LIST_VALUE:
-        raise ValueError(f"{where}: weight {w} is above {MAX_LIST_VALUE}")
+        raise ValueError(f"{where}: negative weight {w} (weights are 0..{MAX_VALUE})")
+    if w > MAX_VALUE:
+        raise ValueError(f"{where}: weight {w} is above {MAX_VALUE} (2^32 - 1)")
     return u, v, w
 
 
@@ -139,7 +143,7 @@ def graph_from_json(data) -> Graph:
     directed = data.get("directed", False)
     if not isinstance(directed, bool):
         raise ValueError(f"graph: directed must be true or false, got {json.dumps(directed)}")
-    weights = np.full((num_nodes, num_nodes), INFINITY, dtype=np.int64)
+    weights = np.full((num_nodes, num_nodes), WIDE.infinity, dtype=np.int64)
     for index, edge in enumerate(edges):
         u, v, w = _check_edge(index, edge, num_nodes)
         weights[u, v] = min(weights[u, v], w)

@@ -23,6 +23,7 @@ from serving.algorithms.prim import prim
 from serving.algorithms.selection_sort import selection_sort
 from serving.cli import main
 from serving.engine import Engine
+from serving.numbers import INFINITY, WIDE
 from serving.onnx_engine import OnnxEngine
 from serving.onnx_model import providers, usable_cores
 from serving.oracle import OracleEngine
@@ -46,9 +47,9 @@ def engine(models):
 def _graphs(rng, batch, num_nodes):
     """Random undirected graphs int64 [batch, N, N]: weights 0..255 // N, about half the edges."""
     weights = rng.integers(0, 256 // num_nodes, (batch, num_nodes, num_nodes))
-    weights = np.where(rng.random(weights.shape) < 0.5, weights, 511)
+    weights = np.where(rng.random(weights.shape) < 0.5, weights, INFINITY)
     weights = np.minimum(weights, weights.transpose(0, 2, 1))
-    weights[:, np.arange(num_nodes), np.arange(num_nodes)] = 511
+    weights[:, np.arange(num_nodes), np.arange(num_nodes)] = INFINITY
     return weights
 
 
@@ -150,12 +151,12 @@ def test_execute_runs_the_executor(models, capsys, monkeypatch):
 BAD_INPUT = [
     (["sort", "1", "x"], "values must be an integer, got 'x'"),
     (["sort", "1", "2.5"], "values must be an integer"),
-    (["sort", "256"], "values must be between 0 and 255, got 256"),
-    (["sort", "3", "-1"], "values must be between 0 and 255, got -1"),
+    (["sort", "4294967296"], "values must be between 0 and 4294967295 (2^32 - 1), got 4294967296"),
+    (["sort", "3", "-1"], "values must be between 0 and 4294967295 (2^32 - 1), got -1"),
     (["sort"], "values: give at least one number"),
     (["merge-sort", ""], "values must be an integer"),
-    (["add", "1", "256"], "b must be between 0 and 255"),
-    (["mul", "64", "1"], "a must be between 0 and 63"),
+    (["add", "1", "4294967296"], "b must be between 0 and 4294967295"),
+    (["mul", "4294967296", "1"], "a must be between 0 and 4294967295"),
     (["mul", "1"], "give the operands A and B"),
     (["execute", "print(x!)"], "program: characters outside the vocabulary: '!'"),
     (["execute", "PRINT(1)"], "characters outside the vocabulary: 'INPRT'"),
@@ -171,7 +172,7 @@ BAD_GRAPHS = [
     ("[1, 2]", "graph: expected a JSON object"),
     ('{"nodes": 3, "edges": [[0, 3, 1]]}', "node 3 does not exist (nodes are 0..2)"),
     ('{"nodes": 3, "edges": [[0, 1, -4]]}', "negative weight -4"),
-    ('{"nodes": 3, "edges": [[0, 1, 256]]}', "weight 256 is above 255"),
+    ('{"nodes": 3, "edges": [[0, 1, 4294967296]]}', "weight 4294967296 is above 4294967295 (2^32 - 1)"),
     ('{"nodes": 3, "edges": [[0, 1]]}', "must be three integers [u, v, w]"),
     ('{"nodes": 3, "edges": [[0, 1, 2.5]]}', "must be three integers"),
     ('{"nodes": 0, "edges": []}', "nodes must be an integer between 1 and 1000, got 0"),
@@ -218,9 +219,56 @@ def test_sums_above_255_are_compared_byte_by_byte_and_exact(models, capsys, monk
 
 
 def test_a_sum_that_leaves_the_numbers_is_a_one_line_error(models, capsys, monkeypatch):
-    text = '{"nodes": 4, "edges": [[0, 1, 255], [1, 2, 255], [2, 3, 1]]}'
+    text = '{"nodes": 4, "edges": [[0, 1, 4294967295], [1, 2, 4294967295], [2, 3, 1]]}'
     _assert_one_line_error(*_run(capsys, "shortest-path", "--models", models, stdin=text, monkeypatch=monkeypatch),
-                           "shortest-path: the sum 511 leaves the range")
+                           "shortest-path: the sum 8589934591 leaves the range of 32-bit numbers")
+
+
+TOP = 2**32 - 1
+
+
+@pytest.mark.parametrize("command", ["sort", "merge-sort"])
+def test_sorts_of_16_and_32_bit_numbers_are_exact(models, capsys, monkeypatch, command):
+    rng = np.random.default_rng(8)
+    lists = [rng.integers(0, 2**bits, size).tolist() for bits in (16, 32) for size in (1, 7, 30)]
+    lists.append([TOP, 0, TOP, 256, 255, 65536, 65535])
+    code, out, err = _run(capsys, command, "--batch", "-", "--models", models, "--check",
+                          stdin="".join(json.dumps(values) + "\n" for values in lists), monkeypatch=monkeypatch)
+    assert code == 0 and err == f"check: {len(lists)} of {len(lists)} instances agree with the oracle\n"
+    assert [json.loads(line)["output"] for line in out.splitlines()] == [sorted(values) for values in lists]
+
+
+def test_wide_add_and_the_full_product(models, capsys, monkeypatch):
+    pairs = [[TOP, TOP], [255, 1], [65535, 1], [0, 0], [TOP, 0], [63, 64], [4096, 4096], [0xDEADBEEF, 0xCAFEBABE]]
+    for command, operation in (("add", lambda a, b: a + b), ("mul", lambda a, b: a * b)):
+        code, out, _ = _run(capsys, command, "--batch", "-", "--models", models,
+                            stdin="".join(json.dumps(pair) + "\n" for pair in pairs), monkeypatch=monkeypatch)
+        assert code == 0 and [json.loads(line)["result"] for line in out.splitlines()] == [
+            operation(a, b) for a, b in pairs]
+    assert _run(capsys, "mul", str(TOP), str(TOP), "--models", models) == (0, f"{TOP * TOP}\n", "")
+
+
+def test_long_paths_and_wide_weights_give_exact_distances(models, capsys, monkeypatch):
+    """Issue 17: a 300-node path of weight 5, Les Miserables with weights up to 255 (distances up
+    to about 500), and a graph of 32-bit weights; each was refused before."""
+    import networkx as nx
+
+    rng = np.random.default_rng(9)
+    path = nx.path_graph(300)
+    nx.set_edge_attributes(path, 5, "weight")
+    miserables = nx.convert_node_labels_to_integers(nx.les_miserables_graph())
+    wide = nx.connected_watts_strogatz_graph(30, 4, 0.3, seed=1)
+    for graph, largest in ((miserables, 255), (wide, TOP // 40)):
+        for u, v in graph.edges:
+            graph.edges[u, v]["weight"] = int(rng.integers(0, largest + 1))
+    for graph in (path, miserables, wide):
+        text = json.dumps({"nodes": len(graph), "edges": [[u, v, w] for u, v, w in graph.edges(data="weight")]})
+        code, out, _ = _run(capsys, "shortest-path", "--models", models, "--format", "json", stdin=text,
+                            monkeypatch=monkeypatch)
+        expected = nx.single_source_dijkstra_path_length(graph, 0)
+        assert code == 0 and json.loads(out)["distances"] == [expected[node] for node in range(len(graph))]
+        code, out, _ = _run(capsys, "mst", "--models", models, "--format", "json", stdin=text, monkeypatch=monkeypatch)
+        assert json.loads(out)["weight"] == nx.minimum_spanning_tree(graph).size(weight="weight")
 
 
 def test_graph_problems_outside_the_json(models, capsys, monkeypatch, tmp_path):
@@ -382,8 +430,10 @@ def test_a_large_batch_runs_in_shards_with_the_answers_of_one(models, monkeypatc
 
     monkeypatch.setattr(serving.compose, "in_shards", counting)
     rng = np.random.default_rng(4)
+    wide = _graphs(rng, 70, 70)
+    wide[wide == INFINITY] = WIDE.infinity  # the CLI's graphs count in 32 bits
     graphs = [serving.parse.Graph(weights[None], source=int(source), directed=False)
-              for weights, source in zip(_graphs(rng, 70, 70), rng.integers(0, 70, 70))]
+              for weights, source in zip(wide, rng.integers(0, 70, 70))]
     answers = serving.compose.shortest_paths(engine, graphs)
     assert shard_counts == [2, 1]  # 64 graphs of 70 nodes (4,480 positions), then the other 6
     assert answers == serving.compose.shortest_paths(OracleEngine(), graphs)
@@ -393,13 +443,13 @@ BAD_BATCHES = [
     (["sort"], "[1, 2]\n[1, x]\n", "batch line 2: malformed JSON"),
     (["sort"], "[1, 2]\n\n{\"a\": 1}\n", "batch line 3: values: expected a JSON list"),
     (["sort"], "[]\n", "batch line 1: values: expected a JSON list of at least one integer"),
-    (["merge-sort"], "[1, 256]\n", "batch line 1: values must be between 0 and 255, got 256"),
+    (["merge-sort"], "[1, 4294967296]\n", "batch line 1: values must be between 0 and 4294967295 (2^32 - 1), got 4294967296"),
     (["sort"], "[1, 2.5]\n", "batch line 1: values must be an integer, got 2.5"),
     (["sort"], "\n  \n", "batch: - holds no instances"),
     (["sort", "3"], "[1]\n", "--batch reads the instances from -; give no VALUES as well"),
     (["sort", "--format", "text"], "[1]\n", "--batch answers in JSON lines"),
     (["add"], "[1, 2, 3]\n", "batch line 1: operands: expected [A, B]"),
-    (["mul"], "[1, 64]\n", "batch line 1: b must be between 0 and 63, got 64"),
+    (["mul"], "[1, -1]\n", "batch line 1: b must be between 0 and 4294967295 (2^32 - 1), got -1"),
     (["shortest-path"], '{"nodes": 2, "edges": [[0, 2, 1]]}\n', "batch line 1: graph: edge 0 [0, 2, 1]: node 2"),
     (["mst"], '{"nodes": 2, "edges": [], "directed": true}\n', "batch line 1: graph: a minimum spanning tree needs"),
 ]

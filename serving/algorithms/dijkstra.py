@@ -2,10 +2,9 @@
 
 import numpy as np
 
-from serving.algorithms.inputs import check_graphs
+from serving.algorithms.inputs import check_graphs, check_sources
 from serving.algorithms.loop import append_end, pairwise_min, visit_nodes
 from serving.engine import Engine
-from serving.numbers import check_integers
 from serving.wide import as_wide
 
 
@@ -34,10 +33,8 @@ def dijkstra(engine: Engine, weights, source) -> np.ndarray:
     """
     engine = as_wide(engine)
     weights = check_graphs(weights, False, engine.space)
+    source = check_sources(source, weights)
     batch, num_nodes = weights.shape[:2]
-    source = check_integers(source, "source", num_nodes - 1)
-    if source.shape != (batch,):
-        raise ValueError(f"source must have shape [B] = ({batch},), got {source.shape}")
     candidates = append_end(np.full((batch, num_nodes), engine.space.infinity, dtype=np.int64), engine.space.end)
     candidates[np.arange(batch), source] = 0
     distances = candidates[:, :num_nodes]

@@ -28,3 +28,12 @@ def check_graphs(weights, symmetric: bool, space: NumberSpace) -> np.ndarray:
     if symmetric and not np.array_equal(weights, weights.transpose(0, 2, 1)):
         raise ValueError("weights must be symmetric: the graphs are undirected")
     return weights
+
+
+def check_sources(source, weights: np.ndarray) -> np.ndarray:
+    """``source`` as int64 [B]: a node of each of the B graphs of ``weights`` [B, N, N]."""
+    batch, num_nodes = weights.shape[:2]
+    source = check_integers(source, "source", num_nodes - 1)
+    if source.shape != (batch,):
+        raise ValueError(f"source must have shape [B] = ({batch},), got {source.shape}")
+    return source

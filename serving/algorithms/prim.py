@@ -6,6 +6,7 @@ import numpy as np
 
 from serving.algorithms.inputs import check_graphs
 from serving.algorithms.loop import append_end, pairwise_min, visit_nodes
+from serving.algorithms.union_find import UnionFind
 from serving.engine import Engine
 from serving.numbers import INFINITY
 from serving.wide import as_wide
@@ -60,28 +61,14 @@ def prim(engine: Engine, weights) -> SpanningForest:
     return SpanningForest(parent, np.where(has_parent, edge_weights, 0).sum(axis=1))
 
 
-def is_spanning_forest(weights: np.ndarray, edges) -> bool:
+def is_spanning_forest(weights: np.ndarray, edges, infinity: int = INFINITY) -> bool:
     """Whether ``edges`` ((u, v) pairs of nodes) form a spanning forest of the undirected graph
-    weights [N, N] (INFINITY = no edge): every edge exists, none closes a cycle, and they join
-    every component of the graph into one tree. Any minimum spanning
-    forest passes; so does a heavier one, which the caller rules out by its weight."""
-    num_nodes = len(weights)
-    root = np.arange(num_nodes)
-
-    def find(node):
-        while root[node] != node:
-            root[node] = root[root[node]]
-            node = root[node]
-        return node
-
-    def join(u, v) -> bool:
-        """Merge the trees of u and v; False if they already were one."""
-        u, v = find(u), find(v)
-        root[u] = v
-        return u != v
-
+    weights [N, N] (``infinity``, by default the 8-bit INFINITY, = no edge): every edge exists,
+    none closes a cycle, and they join every component of the graph into one tree. Any minimum
+    spanning forest passes; so does a heavier one, which the caller rules out by its weight."""
+    num_nodes, trees = len(weights), UnionFind(len(weights))
     for u, v in edges:
-        if not (0 <= u < num_nodes and 0 <= v < num_nodes) or weights[u, v] >= INFINITY or not join(u, v):
+        if not (0 <= u < num_nodes and 0 <= v < num_nodes) or weights[u, v] >= infinity or not trees.join(u, v):
             return False
     # spanning: no edge of the graph still joins two of the forest's trees
-    return not any(join(u, v) for u, v in zip(*np.nonzero(np.triu(weights < INFINITY, k=1))))
+    return not any(trees.join(u, v) for u, v in zip(*np.nonzero(np.triu(weights < infinity, k=1))))

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from serving import compose
+from serving import compose, execute_command
 from serving.commandline import ArgumentParser, run_main
 from serving.executor import Executor
 from serving.model import ModelError
@@ -145,7 +145,7 @@ def build_parser() -> ArgumentParser:
     common.add_argument("--format", choices=("text", "json"),
                         help='text (the default for one instance) or one JSON object: {"output": [...]} for sorts, '
                         '{"distances": [...]} (null = unreachable) for shortest-path, {"edges": [[u, v, w], ...], '
-                        '"weight": W} for mst, {"result": N} for add and mul, {"output": "..."} for execute')
+                        '"weight": W} for mst, {"result": N} for add and mul, {"output": "...", "confidence": P} for execute')
     checked = ArgumentParser(add_help=False)
     checked.add_argument("--check", action="store_true",
                          help="also run the exact oracle engine and report whether it agrees (exit code 1 if not; "
@@ -176,14 +176,7 @@ def build_parser() -> ArgumentParser:
     for name in ("add", "mul"):
         subcommands[name].add_argument("a", nargs="?", metavar="A", help="first operand, 0..4294967295 (2^32 - 1)")
         subcommands[name].add_argument("b", nargs="?", metavar="B", help="second operand, 0..4294967295 (2^32 - 1)")
-    execute = commands.add_parser(
-        "execute", parents=[common], help="what a Python program prints, as the LSTM executor reads it",
-        description="Feed a program to a Learning-to-Execute LSTM executor (after the primer stored in its "
-        "metadata) and print the answer it writes greedily. Programs are those of the paper (python -m "
-        "l2e.data --task programs shows some); newlines may be written as # or as real newlines.")
-    execute.add_argument("program", metavar="PROGRAM", help='the program text, "-" to read it from stdin')
-    execute.add_argument("--executor", default="lte-programs", metavar="NAME",
-                         help="the executor model's name in the models directory (default lte-programs)")
+    execute_command.add_parser(commands, [common, checked])
     return parser
 
 
@@ -221,8 +214,6 @@ def render(command: str, answer: dict) -> str:
         return "\n".join(f"{node}: {'unreachable' if d is None else d}" for node, d in enumerate(answer["distances"]))
     if command == "mst":
         return "\n".join([f"{u} - {v}: {w}" for u, v, w in answer["edges"]] + [f"weight: {answer['weight']}"])
-    if command == "execute":
-        return answer["output"]
     return str(answer["result"])
 
 
@@ -238,14 +229,27 @@ def _instances(args, composition: Composition) -> list:
     return read_batch(args.batch, composition.read_line)
 
 
+def _programs(args) -> list[str]:
+    """The programs of ``execute``: its PROGRAM argument (``-``: stdin), or the ``--batch`` lines."""
+    if args.batch is None:
+        if args.program is None:
+            raise ValueError("give the PROGRAM (or --batch FILE)")
+        return [sys.stdin.read() if args.program == "-" else args.program]
+    if args.program is not None:
+        raise ValueError(f"--batch reads the programs from {args.batch}; give no PROGRAM as well")
+    if args.format == "text":
+        raise ValueError("--batch answers in JSON lines; --format text is for one instance")
+    return read_batch(args.batch, execute_command.read_program_line)
+
+
 def run(args) -> tuple[list[dict], int]:
     """(JSON answers, one per instance, and the exit code) of the parsed command line."""
     server = _served(args)
     if args.command == "execute":
-        program = sys.stdin.read() if args.program == "-" else args.program
+        programs = _programs(args)
         executor = (Executor(server.open_model(args.executor, "lte")) if server else
                     Executor.load(models_dir(args), args.executor))
-        return [{"output": executor.execute([program])[0]}], 0
+        return execute_command.run(args, executor, programs)
     composition = COMPOSITIONS[args.command]
     instances = _instances(args, composition)
     engine = (TFServingEngine.open(server.open_model, composition.subroutines) if server else
@@ -269,6 +273,9 @@ def run(args) -> tuple[list[dict], int]:
 
 
 def _print(args, answers: list[dict]) -> None:
+    if args.command == "execute":
+        execute_command.print_answers(args, answers)
+        return
     if getattr(args, "batch", None) is not None:
         for answer in answers:
             print(json.dumps(answer))

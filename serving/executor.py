@@ -5,18 +5,33 @@ the next, so it never learned to start from a zero state. Like the training eval
 (``l2e.evaluation.lte``), it therefore first reads a primer (a few examples of its training
 distribution, stored in the export metadata) and starts every program from that state. It then
 reads ``program@`` and writes one character at a time, each the argmax given the previous
-ones, until it writes ``.``.
+ones, until it writes ``.``. Each answer comes with its confidence: the model's probability of
+the whole greedy answer, end mark included (the product of each written character's softmax
+probability).
+
+:meth:`Executor.read` checks what a user typed against what the executor was trained on
+(``serving.executor_tasks``) and gives the exact answer beside it.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 
+from serving.executor_tasks import TaskInput, task_input
 from serving.model import Model
 from serving.onnx_model import open_named
 
 MAX_ANSWER_CHARS = 64
 """Characters the executor may write before its ``.``; a longer answer is an error."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the executor wrote (without the final ``.``) and its probability under the model."""
+
+    output: str
+    confidence: float
 
 
 class Executor:
@@ -68,13 +83,18 @@ class Executor:
         logits, *next_state = self.model.run(["logits", *(f"next_{n}" for n in self.state_names)], feed)
         return logits, next_state
 
-    def _answer_batch(self, prompts: np.ndarray) -> list[str]:
-        """Greedy answers (without the final ``.``) for prompts int32 [B, T] of one length."""
+    def _answer_batch(self, prompts: np.ndarray) -> list[Answer]:
+        """Greedy answers for prompts int32 [B, T] of one length."""
         state = [np.repeat(part, len(prompts), axis=0) for part in self.primed]
         logits, state = self._read(prompts, state)
         written, done = [], np.zeros(len(prompts), dtype=bool)
+        log_confidence = np.zeros(len(prompts))
         for _ in range(MAX_ANSWER_CHARS + 1):
-            ids = logits[:, -1].argmax(axis=-1).astype(np.int32)
+            last = logits[:, -1].astype(np.float64)                     # [B, V]
+            ids = last.argmax(axis=-1).astype(np.int32)
+            shifted = last - last.max(axis=-1, keepdims=True)
+            chosen_log_probability = -np.log(np.exp(shifted).sum(axis=-1))  # the argmax's shifted logit is 0
+            log_confidence += np.where(done, 0.0, chosen_log_probability)
             written.append(ids)
             done |= ids == self.end_id
             if done.all():
@@ -83,19 +103,30 @@ class Executor:
         else:
             raise ValueError(f"execute: the executor wrote no end of output within {MAX_ANSWER_CHARS} characters")
         answers = []
-        for row in np.stack(written, axis=1):
+        for row, log_p in zip(np.stack(written, axis=1), log_confidence):
             text = "".join(self.vocab[i] for i in row)
-            answers.append(text[: text.index(self.vocab[self.end_id])])
+            answers.append(Answer(text[: text.index(self.vocab[self.end_id])], float(np.exp(log_p))))
         return answers
 
-    def execute(self, programs: list[str]) -> list[str]:
-        """What the executor says each program prints; programs of one prompt length share a batch."""
+    def answers(self, programs: list[str]) -> list[Answer]:
+        """The executor's answers to program texts as it reads them (unchecked: see :meth:`read`);
+        programs of one prompt length share a batch."""
         prompts = [self.prompt(program) for program in programs]
         by_length = defaultdict(list)
         for index, prompt in enumerate(prompts):
             by_length[len(prompt)].append(index)
-        answers = [""] * len(programs)
+        answers = [None] * len(programs)
         for indices in by_length.values():
             for index, answer in zip(indices, self._answer_batch(np.stack([prompts[i] for i in indices]))):
                 answers[index] = answer
         return answers
+
+    def execute(self, programs: list[str]) -> list[str]:
+        """What the executor says each program prints (unchecked: see :meth:`read`)."""
+        return [answer.output for answer in self.answers(programs)]
+
+    def read(self, text: str) -> TaskInput:
+        """What a user typed, checked against this executor's training (ValueError if it was never
+        trained on anything like it), with the text to feed it and the exact answer."""
+        self.prompt(text)  # characters outside the vocabulary, the end mark, an empty program
+        return task_input(text, self.model.metadata)

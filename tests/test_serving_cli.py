@@ -142,10 +142,34 @@ def test_check_reports_agreement_and_disagreement(models, capsys, monkeypatch):
 
 def test_execute_runs_the_executor(models, capsys, monkeypatch):
     """The test executor's end-of-output logit is raised so far that it answers at once."""
-    code, out, _ = _run(capsys, "execute", "print(12+34)", "--models", models, "--format", "json")
-    assert code == 0 and json.loads(out) == {"output": ""}
+    code, out, _ = _run(capsys, "execute", "print((12+34))", "--models", models, "--format", "json")
+    answer = json.loads(out)
+    assert code == 0 and answer["output"] == "" and set(answer) == {"output", "confidence"}
+    assert 0.99 < answer["confidence"] <= 1.0  # the end mark's logit is 100 above the others
     code, out, _ = _run(capsys, "execute", "-", "--models", models, stdin="a=3\nprint(a)\n", monkeypatch=monkeypatch)
-    assert code == 0 and out == "\n"
+    assert code == 0 and out.startswith("\nconfidence: 100.0%")
+
+
+def test_execute_check_gives_the_interpreters_answer_and_exit_code_1_when_wrong(models, capsys):
+    code, out, _ = _run(capsys, "execute", "b=4#print((b*3))", "--models", models, "--check", "--format", "json")
+    assert code == 1 and json.loads(out) == {"output": "", "confidence": json.loads(out)["confidence"],
+                                             "expected": "12", "agrees": False}
+    code, out, _ = _run(capsys, "execute", "b=4#print((b*3))", "--models", models, "--check")
+    assert code == 1 and "check: WRONG, the program prints 12" in out
+
+
+def test_execute_batch_reads_json_lines_and_answers_each(models, capsys, monkeypatch):
+    lines = '"print((5+3))"\n\n"c=7#for x in range(3):c-=2#print(c)"\n'
+    code, out, err = _run(capsys, "execute", "--batch", "-", "--models", models, "--check", stdin=lines,
+                          monkeypatch=monkeypatch)
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and [a["expected"] for a in answers] == ["8", "1"]
+    assert "check: 0 of 2 answers agree with the interpreter" in err
+    _assert_one_line_error(*_run(capsys, "execute", "--batch", "-", "--models", models, stdin='"print(1)"\n[3]\n',
+                                 monkeypatch=monkeypatch), "batch line 2: expected a JSON string")
+    _assert_one_line_error(*_run(capsys, "execute", "--batch", "-", "--models", models,
+                                 stdin='"print(1)"\n"print(g)"\n', monkeypatch=monkeypatch),
+                           "batch line 2: program: undefined variable 'g'")
 
 
 BAD_INPUT = [
@@ -162,6 +186,14 @@ BAD_INPUT = [
     (["execute", "PRINT(1)"], "characters outside the vocabulary: 'INPRT'"),
     (["execute", "print(1)@"], "'@' marks the end of the input"),
     (["execute", "  "], "program: empty"),
+    (["execute", "print((a+3))"], "program: undefined variable 'a'"),
+    (["execute", "a=1"], "program: must end with exactly one print(...), found 0"),
+    (["execute", "print(1)#print(2)"], "found 2"),
+    (["execute", "print(((1+2)"], "program: unbalanced parentheses"),
+    (["execute", "a=1#if (a<3):a+=1#print(a)"], "is not a statement of the language"),
+    (["execute", "print((1000+2))"], "the number 1000 is larger than this executor was trained on"),
+    (["execute", "a=1#for x in range(9):a+=2#print(a)"], "the multiplier or loop bound 9 is larger"),
+    (["execute"], "give the PROGRAM (or --batch FILE)"),
     (["sort", "1", "--format", "xml"], "invalid choice: 'xml'"),
     (["divide", "1", "2"], "invalid choice: 'divide'"),
 ]

@@ -2,16 +2,22 @@
 
 Every Table-1 composition runs through onnxruntime on the fixed-seed test suites of size 100
 (100 lists: 60 uniform and 40 shuffled progressions; 100 graphs of each family), and every whole
-output must equal the oracle's.
+output must equal the oracle's. Every shipped executor answers a fixed sample of test programs
+at the rate its metadata states.
 """
 
 import json
+import math
 import os
+import random
 
 import numpy as np
 import pytest
 
+from l2e.curriculum import Curriculum
+from l2e.data.tasks import draw_example, make_task
 from l2e.evaluation.nee import COMPOSITIONS, evaluate_compositions
+from serving.executor import Executor
 from serving.numbers import INFINITY, MAX_FACTOR, MAX_LIST_VALUE
 from serving.onnx_engine import OnnxEngine
 from serving.onnx_model import SHIPPED_MODELS, model_names
@@ -57,3 +63,31 @@ def test_shipped_arithmetic_is_exact_on_every_operand_pair(shipped_engine):
     factors = np.arange(MAX_FACTOR + 1)
     x, y = np.meshgrid(factors, factors)
     np.testing.assert_array_equal(shipped_engine.mul(x.ravel(), y.ravel()), x.ravel() * y.ravel())
+
+
+def _executor_names() -> list[str]:
+    return [name for name in model_names(SHIPPED_MODELS) if name.startswith("lte-")]
+
+
+@pytest.mark.parametrize("name", _executor_names())
+def test_shipped_executors_answer_test_programs_at_the_rate_their_metadata_states(name):
+    """A fixed sample of 300 test-split examples at the executor's training target, checked through
+    ``Executor.read`` (the interpreter's exact answer): the exact-match rate must lie within four
+    standard errors of the test accuracy the metadata reports."""
+    executor = Executor.load(SHIPPED_MODELS, name)
+    training, stated = executor.model.metadata["training"], executor.model.metadata["accuracy"]["test"]
+    task = make_task(training["task"], training["reverse"], training["double"])
+    target = Curriculum("baseline", stated["length"], stated["nesting"])
+    rng, count = random.Random("shipped-executor-sample"), 300
+    examples = [draw_example(task, rng, target, "test") for _ in range(count)]
+    if training["task"] == "memorization":  # the user types the digits; the executor transforms them
+        typed = [example.target for example in examples]
+    else:
+        typed = [example.source for example in examples]
+    inputs = [executor.read(text) for text in typed]
+    assert [i.expected for i in inputs] == [example.target for example in examples]
+    assert [i.text for i in inputs] == [example.source for example in examples]
+    answers = executor.execute([i.text for i in inputs])
+    measured = np.mean([answer == i.expected for answer, i in zip(answers, inputs)])
+    p = stated["exact_accuracy"]
+    assert abs(measured - p) <= 4 * math.sqrt(max(p * (1 - p), 1 / count) / count), (measured, p)

@@ -29,9 +29,14 @@ def write_version(models_dir: str, name: str, info: dict, write: Callable[[str],
         ``name``, ``version``, ``path`` (the version directory), ``parity`` (summary line).
 
     Raises:
-        ValueError if the two disagree (nothing is left behind then).
+        ValueError if the models directory cannot be written, or the two disagree (nothing is
+        left behind then).
     """
     model_root = os.path.join(models_dir, name)
+    try:
+        os.makedirs(model_root, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"out: cannot create {model_root}: {error.strerror}") from None
     staging = os.path.join(model_root, f".staging-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:

@@ -162,6 +162,12 @@ def test_shipped_usage_errors_are_one_line(argv, message, capsys, tmp_path, monk
     assert os.listdir(tmp_path) == []
 
 
+def test_an_out_directory_that_cannot_be_made_is_a_one_line_error(capsys):
+    assert main(["--shipped", "--out", "/dev/null/models"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "cannot create /dev/null/models/" in err, err
+
+
 def test_the_files_the_shipped_export_reads_are_package_data():
     """A fresh install has what ``l2e-export --shipped`` reads: every NAME.onnx and NAME.json."""
     config = configparser.ConfigParser()

@@ -1,9 +1,12 @@
-"""The LSTM executor: shapes, the paper's initialization, and explicit state carry-over."""
+"""The LSTM executor: shapes, the paper's initialization, explicit state carry-over, and the
+training recurrence against Keras's own loop."""
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from l2e.models.lstm import build_lstm_executor, state_size, zero_state
+from l2e.models.lstm import WindowLSTM, build_lstm_executor, state_size, zero_state
 from l2e.vocab import VOCAB_SIZE
 
 
@@ -33,3 +36,37 @@ def test_carrying_the_state_equals_one_long_call(model):
     first, *state = model([ids[:, :5], *zero_state(model, 2)])
     second, *_ = model([ids[:, 5:], *[np.asarray(s) for s in state]])
     np.testing.assert_allclose(np.concatenate([first, second], axis=1), whole, atol=1e-5)
+
+
+def _loss_and_gradients(model, inputs, training):
+    with tf.GradientTape() as tape:
+        logits, *state = model(inputs, training=training)
+        loss = tf.reduce_sum(logits * logits) + sum(tf.reduce_sum(s * s) for s in state)
+    return loss, tape.gradient(loss, model.trainable_variables)
+
+
+def test_the_training_recurrence_matches_keras_own_loop_in_outputs_and_gradients(model):
+    """training=True runs the window recurrence with its hand-written gradient; training=False is
+    Keras's loop: the same outputs and the same gradients for every weight, the carried state included."""
+    rng = np.random.default_rng(2)
+    inputs = [rng.integers(0, VOCAB_SIZE, (3, 9)).astype(np.int32),
+              *[rng.normal(0, 0.5, (3, 24)).astype(np.float32) for _ in range(4)]]
+    fast_loss, fast = _loss_and_gradients(model, inputs, training=True)
+    keras_loss, reference = _loss_and_gradients(model, inputs, training=False)
+    np.testing.assert_allclose(float(fast_loss), float(keras_loss), rtol=1e-5)
+    for variable, a, b in zip(model.trainable_variables, fast, reference):
+        np.testing.assert_allclose(tf.convert_to_tensor(a), tf.convert_to_tensor(b), rtol=1e-4, atol=1e-5,
+                                   err_msg=variable.path)
+
+
+def test_a_checkpoint_of_keras_plain_lstm_layers_restores_into_the_executor(tmp_path):
+    """Runs checkpointed before the executor used WindowLSTM resume: the variables are the same."""
+    old = build_lstm_executor(hidden_size=24, num_layers=2, seed=5, lstm_layer=keras.layers.LSTM)
+    assert not any(isinstance(layer, WindowLSTM) for layer in old.layers)
+    for variable in old.weights:
+        variable.assign(np.random.default_rng(3).uniform(-0.08, 0.08, variable.shape).astype(np.float32))
+    path = tf.train.Checkpoint(model=old).save(str(tmp_path / "old"))
+    fresh = build_lstm_executor(hidden_size=24, num_layers=2, seed=7)
+    tf.train.Checkpoint(model=fresh).restore(path).assert_existing_objects_matched()
+    for a, b in zip(old.weights, fresh.weights):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

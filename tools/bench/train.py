@@ -9,9 +9,13 @@ alike:
   cross-replica clipping, and a curriculum check (validation included) every 100 steps;
 - bare: the train step that ``model.fit`` compiles (under the same MirroredStrategy, or with
   ``--bare-strategy default`` under none), called directly (no per-call set-up of
-  ``fit`` timed), on one constant minibatch, zero initial state, no curriculum, no carry.
+  ``fit`` timed), on one constant minibatch, zero initial state, no curriculum, no carry; once
+  with l2e's LSTM layer (``WindowLSTM``: the window recurrence with its hand-written gradient) and
+  once with Keras's own ``LSTM`` layer (its step-by-step loop).
 
-The ratio l2e / bare must be at least 0.9: the curriculum, streams and carry-over cost under 10%.
+Two ratios: l2e loop / bare with the same layer must be at least 0.9 (the curriculum, streams
+and carry-over cost under 10%); bare WindowLSTM / bare Keras LSTM is what the training
+recurrence gains.
 
     python tools/bench/train.py [--rounds 4] [--steps 30] [--hidden-size 400]
 """
@@ -26,16 +30,16 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from l2e.models.lstm import build_lstm_executor, zero_state  # noqa: E402
+from l2e.models.lstm import WindowLSTM, build_lstm_executor, zero_state  # noqa: E402
 from l2e.train.lte import LTEConfig, LTEExperiment  # noqa: E402
 from l2e.vocab import VOCAB_SIZE  # noqa: E402
 
 
-def bare_keras(config: LTEConfig, strategy: tf.distribute.Strategy):
-    """A function running n ``fit`` steps of the same network on a constant minibatch, built and
-    compiled under ``strategy``."""
+def bare_keras(config: LTEConfig, strategy: tf.distribute.Strategy, lstm_layer: type):
+    """A function running n ``fit`` steps of the same network, with ``lstm_layer`` layers, on a
+    constant minibatch, built and compiled under ``strategy``."""
     with strategy.scope():
-        executor = build_lstm_executor(config.hidden_size, config.num_layers, seed=1)
+        executor = build_lstm_executor(config.hidden_size, config.num_layers, seed=1, lstm_layer=lstm_layer)
         ids = keras.Input((None,), dtype="int32")
         states = [keras.Input((config.hidden_size,)) for _ in range(2 * config.num_layers)]
         model = keras.Model([ids, *states], executor([ids, *states])[0])
@@ -86,7 +90,9 @@ def main():
     config = LTEConfig(task="programs", strategy="combined", length=6, nesting=3, hidden_size=args.hidden_size,
                        check_every=100)
     bare_strategy = tf.distribute.MirroredStrategy() if args.bare_strategy == "mirrored" else tf.distribute.get_strategy()
-    contenders = {"l2e loop": l2e_loop(config), "bare keras fit": bare_keras(config, bare_strategy)}
+    contenders = {"l2e loop": l2e_loop(config),
+                  "bare keras fit, WindowLSTM": bare_keras(config, bare_strategy, WindowLSTM),
+                  "bare keras fit, keras LSTM": bare_keras(config, bare_strategy, keras.layers.LSTM)}
     for run in contenders.values():
         run(3)  # trace and warm up
     seconds = {name: 0.0 for name in contenders}
@@ -100,7 +106,10 @@ def main():
     print("|---|---|")
     for name, total in seconds.items():
         print(f"| {name} | {chars / total:,.0f} |")
-    print(f"\nratio l2e / bare = {seconds['bare keras fit'] / seconds['l2e loop']:.3f} "
+    print(f"\nratio l2e loop / bare WindowLSTM = {seconds['bare keras fit, WindowLSTM'] / seconds['l2e loop']:.3f}; "
+          f"bare WindowLSTM / bare keras LSTM = "
+          f"{seconds['bare keras fit, keras LSTM'] / seconds['bare keras fit, WindowLSTM']:.3f}; "
+          f"l2e loop / bare keras LSTM = {seconds['bare keras fit, keras LSTM'] / seconds['l2e loop']:.3f} "
           f"({args.rounds} rounds x {args.steps} steps each; bare under the {args.bare_strategy} strategy)")
 
 

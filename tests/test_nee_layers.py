@@ -1,6 +1,7 @@
 """Tests of the Neural Execution Engine layers, model, losses and ONNX export (tiny models)."""
 
 import math
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -28,6 +29,7 @@ from l2e.nee.model import (
     build_nee_model,
     inference_model,
 )
+from l2e.train.nee import step_correct
 
 NUM_BITS = 6
 
@@ -430,6 +432,18 @@ def test_accuracies_require_every_bit_and_position():
     np.testing.assert_array_equal(
         pointer_accuracy(_one_hot([1, 1], 3), pointer_logits), [1.0, 0.0]
     )
+
+
+def test_pointer_accuracy_counts_any_tied_smallest_position_as_right_in_metric_and_check():
+    """Tied smallest values spread the target over their positions: the Keras metric and the
+    training's step check agree that pointing at any of them is right."""
+    tied = np.array([[0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [0.5, 0.5, 0.0]], "float32")
+    pointer_logits = np.array([[0.1, 0.9, 0.0], [0.9, 0.1, 0.0], [0.0, 0.1, 0.9]], "float32")
+    np.testing.assert_array_equal(pointer_accuracy(tied, pointer_logits), [1.0, 1.0, 0.0])
+    examples = SimpleNamespace(value_bits=np.zeros((3, 2)), pointer_target=tied, next_mask=np.zeros((3, 3)))
+    outputs = {"value_logits": -np.ones((3, 2)), "pointer_logits": pointer_logits,
+               "next_mask_logits": -np.ones((3, 3))}
+    np.testing.assert_array_equal(step_correct(outputs, examples)["pointer"], [True, True, False])
 
 
 # --- learning -----------------------------------------------------------------------------

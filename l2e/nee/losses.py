@@ -54,10 +54,12 @@ def value_accuracy(y_true, y_pred):
 
 @_register
 def pointer_accuracy(y_true, y_pred):
-    """1.0 where the argmax of the logits is the true pointer: [B, N] x2 -> [B]."""
-    return ops.cast(
-        ops.equal(ops.argmax(y_pred, axis=-1), ops.argmax(y_true, axis=-1)), "float32"
-    )
+    """1.0 where the argmax of the logits falls on a position the target gives weight to: [B, N]
+    x2 -> [B]. Where several positions hold the smallest value, the target spreads over them and
+    pointing at any of them is right (the one definition, also used by the training's checks)."""
+    chosen = ops.expand_dims(ops.argmax(y_pred, axis=-1), -1)
+    return ops.cast(ops.greater(ops.take_along_axis(ops.cast(y_true, "float32"), chosen, axis=-1)[:, 0], 0.0),
+                    "float32")
 
 
 @_register

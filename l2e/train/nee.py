@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from l2e.evaluation.keras_engine import KerasEngine
 from l2e.evaluation.nee import addition_scores, multiplication_scores
-from l2e.nee.losses import next_mask_loss, pointer_loss, value_bits_loss
+from l2e.nee.losses import next_mask_loss, pointer_accuracy, pointer_loss, value_bits_loss
 from l2e.nee.model import build_nee_model
 from l2e.train.distribute import distribute_rows, local_rows
 from l2e.train.nee_options import NEEConfig
@@ -56,8 +56,7 @@ def step_correct(outputs: dict, examples: Examples) -> dict[str, np.ndarray]:
     from the true pointer, the pointer right when it falls on a smallest unmasked value.
     """
     value = ((outputs["value_logits"] > 0) == (examples.value_bits > 0.5)).all(axis=1)
-    pointer = np.take_along_axis(examples.pointer_target, outputs["pointer_logits"].argmax(axis=1)[:, None],
-                                 axis=1)[:, 0] > 0
+    pointer = np.asarray(pointer_accuracy(examples.pointer_target, outputs["pointer_logits"])) > 0.5
     mask = ((outputs["next_mask_logits"] > 0) == (examples.next_mask > 0.5)).all(axis=1)
     return {"value": value, "pointer": pointer, "mask": mask, "step": value & pointer & mask}
 

@@ -37,7 +37,7 @@ EXIT_DISAGREE = 1
 
 GRAPH_HELP = ('JSON file of the graph, "-" (the default) for stdin: {"nodes": N, "edges": [[u, v, w], ...], '
               '"source": 0}; nodes 0..N-1, weights 0..4294967295 (2^32 - 1), undirected unless "directed": true '
-              "(shortest-path only)")
+              "(shortest-path, bellman-ford and floyd-warshall)")
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,17 @@ COMPOSITIONS = {
                        _checked(compose.check_undirected, graph_from_json), compose.spanning_tree,
                        "Prim's minimum spanning tree, a forest if disconnected (find_min model)", _GRAPH_LINE,
                        compose.is_minimum_spanning_forest),
+    "bellman-ford": Composition(("find_min", "add"), _graph, graph_from_json, compose.bellman_ford_distances,
+                                "Bellman-Ford's distances from the source, by rounds of edge relaxation (find_min "
+                                "and add models)", _GRAPH_LINE),
+    "floyd-warshall": Composition(("find_min", "add"), _graph, graph_from_json, compose.all_pairs_distances,
+                                  "Floyd-Warshall's distances between every pair of nodes (find_min and add models)",
+                                  _GRAPH_LINE),
+    "kruskal": Composition(("merge_step",), _checked(compose.check_undirected, _graph),
+                           _checked(compose.check_undirected, graph_from_json), compose.kruskal_forest,
+                           "Kruskal's minimum spanning tree, a forest if disconnected: the edges merge-sorted by "
+                           "weight (merge_step model), the trees kept by union-find", _GRAPH_LINE,
+                           compose.is_minimum_spanning_forest),
     "add": Composition(("add",), _operands, parse_int_pair, compose.sums,
                        "A + B for A, B below 2^32 (add model, byte by byte with carries above 255)", "[A, B]"),
     "mul": Composition(("mul", "add"), _operands, parse_int_pair, compose.products,
@@ -144,8 +155,8 @@ def build_parser() -> ArgumentParser:
                         f"(gRPC; needs the tensorflow-serving-api package) (default {DEFAULT_URL})")
     common.add_argument("--format", choices=("text", "json"),
                         help='text (the default for one instance) or one JSON object: {"output": [...]} for sorts, '
-                        '{"distances": [...]} (null = unreachable) for shortest-path, {"edges": [[u, v, w], ...], '
-                        '"weight": W} for mst, {"result": N} for add and mul, {"output": "...", "confidence": P} for execute')
+                        '{"distances": [...]} (null = unreachable) for shortest-path and bellman-ford, {"edges": [[u, v, w], ...], '
+                        '"weight": W} for mst and kruskal, {"distances": [[...], ...]} for floyd-warshall, {"result": N} for add and mul, {"output": "...", "confidence": P} for execute')
     checked = ArgumentParser(add_help=False)
     checked.add_argument("--check", action="store_true",
                          help="also run the exact oracle engine and report whether it agrees (exit code 1 if not; "
@@ -171,7 +182,7 @@ def build_parser() -> ArgumentParser:
             epilog=f"LINES of --batch: each {composition.line_help}.")
     for name in ("sort", "merge-sort"):
         subcommands[name].add_argument("values", nargs="*", metavar="VALUES", help="the integers to sort, each 0..4294967295 (2^32 - 1)")
-    for name in ("shortest-path", "mst"):
+    for name in ("shortest-path", "mst", "bellman-ford", "floyd-warshall", "kruskal"):
         subcommands[name].add_argument("graph", nargs="?", metavar="GRAPH", help=GRAPH_HELP)
     for name in ("add", "mul"):
         subcommands[name].add_argument("a", nargs="?", metavar="A", help="first operand, 0..4294967295 (2^32 - 1)")
@@ -210,9 +221,12 @@ def render(command: str, answer: dict) -> str:
     """The text form of a command's JSON answer."""
     if command in ("sort", "merge-sort"):
         return " ".join(map(str, answer["output"]))
-    if command == "shortest-path":
+    if command in ("shortest-path", "bellman-ford"):
         return "\n".join(f"{node}: {'unreachable' if d is None else d}" for node, d in enumerate(answer["distances"]))
-    if command == "mst":
+    if command == "floyd-warshall":  # one row per node, "-" = unreachable
+        return "\n".join(f"{node}: " + " ".join("-" if d is None else str(d) for d in row)
+                         for node, row in enumerate(answer["distances"]))
+    if command in ("mst", "kruskal"):
         return "\n".join([f"{u} - {v}: {w}" for u, v, w in answer["edges"]] + [f"weight: {answer['weight']}"])
     return str(answer["result"])
 

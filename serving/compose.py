@@ -17,7 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from serving.algorithms.bellman_ford import bellman_ford
 from serving.algorithms.dijkstra import dijkstra
+from serving.algorithms.floyd_warshall import floyd_warshall
+from serving.algorithms.kruskal import kruskal
 from serving.algorithms.merge_sort import merge_sort
 from serving.algorithms.prim import is_spanning_forest, prim
 from serving.algorithms.selection_sort import selection_sort
@@ -103,12 +106,38 @@ def _stacked_weights(group: list[Graph]) -> np.ndarray:
     return np.concatenate([graph.weights for graph in group])
 
 
-def shortest_paths(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
-    """``{"distances": [...]}`` per graph: Dijkstra's distance of every node from the source, None
-    if unreachable; ``serving.numbers.RangeError`` if a sum Dijkstra forms leaves the numbers."""
+def _finite(row: np.ndarray) -> list:
+    """Distances int64 [N] as JSON: None where unreachable."""
+    return [None if d == WIDE.infinity else int(d) for d in row]
+
+
+def _from_source(algorithm: Callable, engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
+    """``{"distances": [...]}`` per graph: ``algorithm(engine, weights [B, N, N], sources [B])``'s
+    distance of every node from the source, None if unreachable."""
     def solve(group):
-        distances = dijkstra(_wide(engine), _stacked_weights(group), np.array([graph.source for graph in group]))
-        return [{"distances": [None if d == WIDE.infinity else int(d) for d in row]} for row in distances]
+        distances = algorithm(_wide(engine), _stacked_weights(group), np.array([graph.source for graph in group]))
+        return [{"distances": _finite(row)} for row in distances]
+
+    return in_batches(graphs, _nodes, solve, concurrent_calls_of(engine))
+
+
+def shortest_paths(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
+    """``{"distances": [...]}`` per graph by Dijkstra (``_from_source``);
+    ``serving.numbers.RangeError`` if a sum Dijkstra forms leaves the numbers."""
+    return _from_source(dijkstra, engine, graphs)
+
+
+def bellman_ford_distances(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
+    """``{"distances": [...]}`` per graph by Bellman-Ford (``_from_source``); RangeError as Dijkstra."""
+    return _from_source(bellman_ford, engine, graphs)
+
+
+def all_pairs_distances(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
+    """``{"distances": [[...], ...]}`` per graph by Floyd-Warshall: row i the distances from node
+    i, None where unreachable; RangeError if a sum leaves the numbers."""
+    def solve(group):
+        return [{"distances": [_finite(row) for row in matrix]}
+                for matrix in floyd_warshall(_wide(engine), _stacked_weights(group))]
 
     return in_batches(graphs, _nodes, solve, concurrent_calls_of(engine))
 
@@ -125,6 +154,16 @@ def spanning_tree(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
                      for node in range(len(parent)) if parent[node] >= 0]
             answers.append({"edges": edges, "weight": int(forest.total_weight[row])})
         return answers
+
+    return in_batches(graphs, _nodes, solve, concurrent_calls_of(engine))
+
+
+def kruskal_forest(engine: Engine, graphs: Sequence[Graph]) -> list[dict]:
+    """``{"edges": [[u, v, weight], ...], "weight": W}`` per undirected graph: Kruskal's minimum
+    spanning forest, edges in the order taken (ascending weight), u < v."""
+    def solve(group):
+        return [{"edges": forest.tolist(), "weight": int(forest[:, 2].sum())}
+                for forest in kruskal(_wide(engine), _stacked_weights(group))]
 
     return in_batches(graphs, _nodes, solve, concurrent_calls_of(engine))
 

@@ -158,7 +158,7 @@ class NumberSpace:
     END 512. A wider space has tokens of its own, so a weight of 511 is a weight there.
 
     Attributes:
-        bits: width of a value, 8..32 (sums take one bit more, and full products, below 2**64, twice as many).
+        bits: width of a value, 8..61 (sums take one bit more; full products, below 2**64, need bits <= 32).
     """
 
     bits: int

@@ -79,6 +79,7 @@ class WideEngine(DispatchingEngine):
         return _recode(codes, self._our_tokens)
 
     def _largest_finite(self, *arrays: np.ndarray) -> int:
+        """The largest finite number of int64 ``arrays`` (0 if none): it decides the path."""
         return max(int(array.max(where=array < self.space.infinity, initial=0)) for array in arrays)
 
     def _step(self, name: str, values, mask) -> Step:

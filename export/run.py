@@ -21,6 +21,7 @@ from l2e.models.lstm import state_size
 from l2e.nee.model import NeuralExecutionEngine
 from l2e.vocab import END_OF_INPUT, END_OF_OUTPUT, NEWLINE, VOCAB
 from serving.engine import FORMATS
+from serving.model import first_line
 from serving.numbers import END, INFINITY
 
 
@@ -75,8 +76,7 @@ def _load_model(run_dir: str) -> keras.Model:
     try:
         return keras.saving.load_model(path, compile=False)
     except Exception as error:  # keras raises many types for a damaged archive
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ValueError(f"run: cannot load {path}: {first_line}") from None
+        raise ValueError(f"run: cannot load {path}: {first_line(error)}") from None
 
 
 def _kind(model: keras.Model, config: dict, run_dir: str) -> str:

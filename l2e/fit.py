@@ -219,7 +219,9 @@ def main(argv=None) -> int:
         if not args.out:
             raise ValueError("resume: name the run to continue with --out DIR")
         args = resumed_arguments(args, given_arguments(argv))
-    elif args.out and read_run(args.out) is not None:
+    elif args.out and args.distribute != "multiworker" and read_run(args.out) is not None:
+        # (workers may share --out, where the chief's run appears as it starts; there train()
+        # refuses a run that holds checkpoints, on the chief)
         raise ValueError(f"out: {args.out} already holds a run; pass --resume to continue it, or choose another --out")
     settings, steps = run_settings(args)
     nee = args.experiment in nee_options.NEE_EXPERIMENTS

@@ -2,14 +2,19 @@
 
     python tools/cli_accuracy.py                       # the shipped models, sizes 25 50 75 100
     python tools/cli_accuracy.py --models DIR --sizes 25 200 --markdown
+    python tools/cli_accuracy.py --bits 32 --sizes 64 --count 20   # 32-bit values and weights
 
-For every size, each suite of ``l2e.evaluation.nee`` (the same seeded lists and graphs as the
+For every size, each suite of ``l2e.nee.evaluation`` (the same seeded lists and graphs as the
 Table-1 analogue: 100 lists; 100 graphs per family) is written as JSON lines and answered by one
 ``python -m serving COMMAND --batch FILE --check --format json`` process, exactly as a user would
-run it: ``sort`` and ``merge-sort`` for the lists, ``shortest-path`` and ``mst`` for the graphs.
-The share of lines whose ``check`` agrees with the exact oracle is the whole-output exact match
-(for ``mst``: any minimum spanning forest). Also printed: each command's wall time, start-up
-included.
+run it: ``sort`` and ``merge-sort`` for the lists; ``shortest-path``, ``mst``, ``bellman-ford``,
+``floyd-warshall`` and ``kruskal`` for the graphs. The share of lines whose ``check`` agrees with
+the exact oracle is the whole-output exact match (for ``mst`` and ``kruskal``: any minimum
+spanning forest). Also printed: each command's wall time, start-up included.
+
+``--bits 16`` or ``32`` keeps the suites' lists' sizes and graphs' edges but draws the numbers
+anew (seeded by the suite): list values uniform below 2**bits, edge weights uniform below
+2**bits, or below 2**32 / (N - 1) where that is smaller, so that every distance fits in 32 bits.
 """
 
 import json
@@ -26,7 +31,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 LIST_COMMANDS = {"sort": "selection sort", "merge-sort": "merge sort"}
-GRAPH_COMMANDS = {"shortest-path": "Dijkstra", "mst": "Prim"}
+GRAPH_COMMANDS = {"shortest-path": "Dijkstra", "mst": "Prim", "bellman-ford": "Bellman-Ford",
+                  "floyd-warshall": "Floyd-Warshall", "kruskal": "Kruskal"}
+BITS = (8, 16, 32)
 
 
 def build_parser():
@@ -38,28 +45,46 @@ def build_parser():
                    help="list and graph sizes (default 25 50 75 100)")
     p.add_argument("--seed", type=bounded_int(0), default=0, help="suite seed (default 0, the Table-1 suites)")
     p.add_argument("--commands", nargs="+", choices=[*LIST_COMMANDS, *GRAPH_COMMANDS],
-                   default=[*LIST_COMMANDS, *GRAPH_COMMANDS], help="which commands (default all four)")
+                   default=[*LIST_COMMANDS, *GRAPH_COMMANDS], help="which commands (default all)")
+    p.add_argument("--bits", type=int, choices=BITS, default=8,
+                   help="width of the numbers (default 8: the suites as they are; see above)")
+    p.add_argument("--count", type=bounded_int(1, 100), default=100,
+                   help="the first COUNT lists, and graphs per family, of each suite (default 100)")
     p.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     return p
 
 
-def graph_line(weights: np.ndarray, source: int) -> dict:
-    """The CLI's JSON form of one undirected graph (weights int64 [N, N], INFINITY = no edge)."""
-    from serving.numbers import MAX_LIST_VALUE
-
-    u, v = np.nonzero(np.triu(weights <= MAX_LIST_VALUE, k=1))
+def graph_line(weights: np.ndarray, source: int, edges: np.ndarray) -> dict:
+    """The CLI's JSON form of one undirected graph: weights int64 [N, N] where ``edges`` bool
+    [N, N] (symmetric) is set."""
+    u, v = np.nonzero(np.triu(edges, k=1))
     return {"nodes": int(len(weights)), "edges": [[int(a), int(b), int(weights[a, b])] for a, b in zip(u, v)],
             "source": int(source)}
 
 
-def suites(command: str, size: int, seed: int) -> list[tuple[str, list]]:
-    """(family, JSON lines) of the Table-1 suites of ``command`` at ``size``."""
-    from l2e.evaluation.nee import table_graphs, table_lists
+def widened(rng, values: np.ndarray, bits: int, largest: int | None = None) -> np.ndarray:
+    """``values`` (int64, any shape) redrawn uniform below ``2**bits`` (and below ``largest``
+    if given); 8 bits keeps them as they are."""
+    if bits == 8:
+        return values
+    return rng.integers(0, min(2**bits, largest or 2**bits), values.shape, dtype=np.int64)
 
+
+def suites(command: str, size: int, seed: int, bits: int = 8, count: int = 100) -> list[tuple[str, list]]:
+    """(family, JSON lines) of the first ``count`` instances of each Table-1 suite of
+    ``command`` at ``size``, numbers ``bits`` wide (``widened``)."""
+    from l2e.evaluation.nee import table_graphs, table_lists
+    from serving.numbers import MAX_LIST_VALUE
+
+    rng = np.random.default_rng([seed, size, bits])
     if command in LIST_COMMANDS:
-        return [("lists", [row.tolist() for row in table_lists(size, seed)])]
-    return [(suite.family, [graph_line(w, s) for w, s in zip(suite.weights, suite.sources)])
-            for suite in table_graphs(size, seed)]
+        return [("lists", [row.tolist() for row in widened(rng, table_lists(size, seed)[:count], bits)])]
+    lines = []
+    for suite in table_graphs(size, seed):
+        weights, edges = suite.weights[:count], suite.weights[:count] <= MAX_LIST_VALUE
+        weights = widened(rng, weights, bits, 2**32 // max(1, size - 1))  # graph_line reads u < v only
+        lines.append((suite.family, [graph_line(w, s, e) for w, s, e in zip(weights, suite.sources, edges)]))
+    return lines
 
 
 def run_cli(command: str, lines: list, models: str | None) -> tuple[float, float]:
@@ -88,11 +113,11 @@ def main(argv=None) -> int:
     rows = []
     for size in args.sizes:
         for command in args.commands:
-            for family, lines in suites(command, size, args.seed):
+            for family, lines in suites(command, size, args.seed, args.bits, args.count):
                 exact, seconds = run_cli(command, lines, args.models)
                 rows.append({"command": command, "family": family, "size": size, "exact": exact,
                              "instances": len(lines), "seconds": round(seconds, 1)})
-                print(f"{command} {family} {size}: exact {100 * exact:.0f}% of {len(lines)} "
+                print(f"{command} {family} {size} ({args.bits} bits): exact {100 * exact:.0f}% of {len(lines)} "
                       f"({seconds:.1f} s)", flush=True)
     if args.markdown:
         print(markdown(rows, args.sizes))

@@ -2,6 +2,7 @@
 
     python tools/bench/compose.py --runs runs/find_min runs/merge_step runs/add
     python tools/bench/compose.py --random            # untrained paper-size NEE models
+    python tools/bench/compose.py --widths            # the shipped models by number width, against classic code
 
 Both engines get the same weights: every run is exported (``export.pipeline``) into a temporary
 models directory for onnxruntime and loaded as ``.keras`` for Keras. Each table cell sorts B
@@ -16,6 +17,12 @@ onnxruntime engine on a CPU: up to one per core, for batches large enough; the K
 one); the column ``onnxruntime unsharded`` is the same sessions with every batch whole, which
 shows what the shards add. The last line is the start-up time of ``python -m serving sort`` (10
 numbers) to its first answer.
+
+``--widths`` times instead the shipped models through ``serving.compose`` (the CLI's path, 32-bit
+numbers) at N = 100 and B = 64: selection sort and Dijkstra on 8-, 16- and 32-bit numbers (graph
+weights below 2**bits / N, so that distances keep the width), beside ``sorted()`` and networkx's
+Dijkstra on the same instances, one after the other in one run; the ratio is classic instances
+per second over neural ones.
 """
 
 import argparse
@@ -71,21 +78,23 @@ def instances(algorithm: str, rng: np.random.Generator, batch: int, size: int) -
     return weights
 
 
+def _rate(solve, count: int, min_seconds: float) -> float:
+    """Instances per second of ``solve()`` (``count`` instances a call), after a warm-up."""
+    solve()
+    calls, start = 0, time.perf_counter()
+    while calls == 0 or time.perf_counter() - start < min_seconds:
+        solve()
+        calls += 1
+    return calls * count / (time.perf_counter() - start)
+
+
 def per_second(engine, algorithm: str, batch: int, size: int, min_seconds: float) -> float:
     """Instances per second over repeated runs lasting at least ``min_seconds`` (after a warm-up),
     each batch in the engine's shards."""
     data = instances(algorithm, np.random.default_rng(size * 1000 + batch), batch, size)
     driven, shards = OracleDriven(engine), shard_count(concurrent_calls_of(engine), batch, size)
-
-    def run():
-        in_shards(lambda part: ALGORITHMS[algorithm][1](driven, part), data, shards)
-
-    run()
-    count, start = 0, time.perf_counter()
-    while count == 0 or time.perf_counter() - start < min_seconds:
-        run()
-        count += 1
-    return count * batch / (time.perf_counter() - start)
+    return _rate(lambda: in_shards(lambda part: ALGORITHMS[algorithm][1](driven, part), data, shards), batch,
+                 min_seconds)
 
 
 def median_rates(engines: dict, algorithm: str, size: int, batches, min_seconds: float, rounds: int) -> dict:
@@ -128,9 +137,42 @@ def startup_seconds(models_dir: str) -> float:
     return time.perf_counter() - start
 
 
+def width_rows(size: int, batch: int, min_seconds: float) -> list[str]:
+    """Markdown rows of ``--widths`` (see the module docstring)."""
+    import networkx as nx
+
+    from serving import compose
+    from serving.numbers import WIDE
+    from serving.onnx_model import SHIPPED_MODELS
+    from serving.parse import Graph
+
+    engine, rng, rows = OnnxEngine.load(SHIPPED_MODELS, ("find_min", "add")), np.random.default_rng(0), []
+    for bits in (8, 16, 32):
+        lists = list(rng.integers(0, 2**bits, (batch, size)))
+        edges = instances("dijkstra", rng, batch, size) < 511
+        weights = np.where(edges, rng.integers(0, max(2, 2**bits // size), edges.shape), WIDE.infinity)
+        weights = np.minimum(weights, weights.transpose(0, 2, 1))
+        graphs = [Graph(w[None], 0, False) for w in weights]
+        nx_graphs = []
+        for w in weights:
+            graph = nx.Graph()
+            graph.add_weighted_edges_from((int(u), int(v), int(w[u, v])) for u, v in zip(*np.nonzero(w < WIDE.infinity)))
+            nx_graphs.append(graph)
+        neural_sort = _rate(lambda: compose.sorted_values(engine, lists), batch, min_seconds)
+        classic_sort = _rate(lambda: [sorted(values) for values in lists], batch, min_seconds)
+        neural_paths = _rate(lambda: compose.shortest_paths(engine, graphs), batch, min_seconds)
+        classic_paths = _rate(lambda: [nx.single_source_dijkstra_path_length(g, 0) for g in nx_graphs], batch,
+                              min_seconds)
+        rows.append(f"| {bits} | {neural_sort:.1f} | {classic_sort:.0f} | {classic_sort / neural_sort:.0f} | "
+                    f"{neural_paths:.1f} | {classic_paths:.0f} | {classic_paths / neural_paths:.1f} |")
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--widths", action="store_true",
+                        help="the shipped models by number width at N 100, B 64, against sorted() and networkx")
     source.add_argument("--runs", nargs="+", metavar="RUN_DIR", help="trained NEE runs (find_min, merge_step, add)")
     source.add_argument("--random", action="store_true", help="untrained models of the paper's size")
     parser.add_argument("--sizes", type=int, nargs="+", default=[25, 100], help="N (default 25 100)")
@@ -140,6 +182,11 @@ def main(argv=None) -> int:
                         help="interleaved timings per cell; the table gives their median (default 3)")
     parser.add_argument("--algorithms", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS))
     args = parser.parse_args(argv)
+    if args.widths:
+        print("| bits | selection sort / s | sorted() / s | sorted() : neural | Dijkstra / s | networkx / s "
+              "| networkx : neural |\n|---|---|---|---|---|---|---|")
+        print("\n".join(width_rows(100, 64, args.min_seconds)))
+        return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from export.pipeline import export_run
     from export.run import load_run

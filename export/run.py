@@ -4,7 +4,7 @@ Two kinds of run are exported:
 
 - ``nee``: a Neural Execution Engine step model (``l2e.nee.model``) trained on one subroutine;
   its ``metrics.json`` config names the ``subroutine`` (find_min, merge_step, add or mul).
-- ``lte``: a Learning-to-Execute LSTM executor (``l2e.models.lstm``); its config names the
+- ``lte``: a Learning-to-Execute LSTM executor (``l2e.lte.model``); its config names the
   ``task`` and the target ``length`` and ``nesting``.
 """
 
@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import keras
 
-from l2e.curriculum import Curriculum
-from l2e.data.tasks import make_task
-from l2e.evaluation.lte import sample_examples
-from l2e.models.lstm import state_size
+from l2e.lte.curriculum import Curriculum
+from l2e.lte.data.tasks import make_task
+from l2e.lte.evaluation import sample_examples
+from l2e.lte.model import state_size
+from l2e.lte.vocab import END_OF_INPUT, END_OF_OUTPUT, NEWLINE, VOCAB
 from l2e.nee.model import NeuralExecutionEngine
-from l2e.vocab import END_OF_INPUT, END_OF_OUTPUT, NEWLINE, VOCAB
 from serving.engine import FORMATS
 from serving.model import first_line
 from serving.numbers import END, INFINITY
@@ -108,7 +108,7 @@ def nee_engine(model: keras.Model) -> NeuralExecutionEngine:
 
 def lte_primer(config: dict) -> str:
     """The primer the run's final test evaluation read before every example (see
-    ``l2e.evaluation.lte``): the executor is trained on streams and never starts from zero."""
+    ``l2e.lte.evaluation``): the executor is trained on streams and never starts from zero."""
     task = make_task(config["task"], config.get("reverse", False), config.get("double", False))
     nesting = config.get("nesting", 1) if task.moves_nesting else 1
     _, primer = sample_examples(task, Curriculum("baseline", config["length"], nesting), 0, "test",

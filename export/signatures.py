@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from l2e.models.lstm import state_size
+from l2e.lte.model import state_size
 from l2e.nee.model import inference_model
 
 from export.run import TrainedRun, nee_engine

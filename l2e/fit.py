@@ -23,30 +23,14 @@ import sys
 import time
 
 from l2e.cli import ArgumentParser, bounded_int, import_tensorflow, positive_float, program_name, run_main
-from l2e.curriculum import STRATEGIES
-from l2e.data.tasks import TASKS
-from l2e.train import nee_options
-from l2e.validation import MAX_LENGTH, MAX_NESTING
+from l2e.lte import config as lte_config
+from l2e.nee import config as nee_config
 
-EXPERIMENTS = TASKS + nee_options.NEE_EXPERIMENTS
+PAPERS = {"Learning-to-Execute": lte_config, "nee-*": nee_config}
+"""Each paper's configuration module (``EXPERIMENTS``, ``PRESETS``, ``FLAGS``, ``add_arguments``,
+``config_from_args``), by the name its flags' errors give it."""
 
-# Per preset: model and method settings, and per experiment a step budget (None: until the
-# learning rate falls below 1e-3) and the default target (length, nesting). The paper limits
-# memorization to 20 epochs of 200 minibatches.
-PRESETS = {
-    "paper": {
-        "settings": dict(hidden_size=400, num_layers=2, batch_size=100, unroll=50, validation_examples=200,
-                         test_examples=1000, grid_examples=200),
-        "steps": {"memorization": 4000, "programs": None, "addition": None},
-        "targets": {"memorization": (6, 1), "programs": (6, 3), "addition": (9, 1)},
-    },
-    "quick": {
-        "settings": dict(hidden_size=128, num_layers=2, batch_size=100, unroll=50, validation_examples=100,
-                         test_examples=500, grid_examples=100),
-        "steps": dict.fromkeys(TASKS, 1500),
-        "targets": {"memorization": (5, 1), "programs": (2, 2), "addition": (5, 1)},
-    },
-}
+EXPERIMENTS = lte_config.EXPERIMENTS + nee_config.EXPERIMENTS
 
 RUNTIME_FLAGS = ("out", "resume", "steps", "time_limit", "distribute", "cpu_replicas", "json", "no_progress")
 """Flags that say how to run, not what to train: ``--resume`` takes every other flag from the run
@@ -67,16 +51,7 @@ def build_parser() -> ArgumentParser:
                    help="programs: Python programs -> printed integer; memorization: copy a digit string; "
                    "addition: two numbers -> their sum; nee-*: a Neural Execution Engine subroutine "
                    "(find-min, merge step, addition, multiplication) on size-8 traces (default memorization)")
-    p.add_argument("--reverse", action="store_true", help="memorization: present the input reversed")
-    p.add_argument("--double", action="store_true", help="memorization: present the input twice")
-    p.add_argument("--strategy", choices=STRATEGIES, default="combined",
-                   help="curriculum: baseline (always the target), naive (grow from 1), mix (uniform up to "
-                   "the target), combined (1/5 mix, 4/5 naive; default)")
-    p.add_argument("--length", type=bounded_int(1, MAX_LENGTH),
-                   help="target digits per number (default: the preset's, e.g. 6 for programs in paper)")
-    p.add_argument("--nesting", type=bounded_int(1, MAX_NESTING),
-                   help="programs: target nesting (default: the preset's, 3 in paper)")
-    p.add_argument("--preset", choices=sorted(PRESETS), default="paper",
+    p.add_argument("--preset", choices=sorted(lte_config.PRESETS), default="paper",
                    help="paper: 2x400 LSTM, trained until the learning rate falls below 1e-3, memorization at "
                    "most 20 epochs = 4000 minibatches, the paper's limit (GPU-sized); quick: 2x128 LSTM, 1500 "
                    "steps, minutes on 2 CPU cores (default paper)")
@@ -85,11 +60,8 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--time-limit", type=positive_float, metavar="SECONDS",
                    help="pause this invocation after this many seconds of training: a checkpoint is saved, and "
                    "there is no final evaluation and no model.keras until --resume finishes the run")
-    p.add_argument("--hidden-size", type=bounded_int(1, 8192), help="LSTM units per layer (paper 400)")
     p.add_argument("--layers", type=bounded_int(1, 16), help="stacked LSTM layers (paper 2)")
     p.add_argument("--batch-size", type=bounded_int(1, 100_000), help="streams per minibatch (paper 100)")
-    p.add_argument("--unroll", type=bounded_int(1, 10_000), help="characters per stream per minibatch (paper 50)")
-    p.add_argument("--learning-rate", type=positive_float, help="initial SGD learning rate (paper 0.5)")
     p.add_argument("--check-every", type=bounded_int(1), help="steps between curriculum checks (paper 100)")
     p.add_argument("--out", metavar="DIR", help="run directory (default runs/<name>-<time>); must not hold a run "
                    "unless --resume")
@@ -103,36 +75,28 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--cpu-replicas", type=bounded_int(1, 64), default=1,
                    help="split the CPU into this many logical devices, one replica each (for testing "
                    "distribution without GPUs; default 1)")
-    nee_options.add_arguments(p)
+    lte_config.add_arguments(p)
+    nee_config.add_arguments(p)
     p.add_argument("--json", action="store_true", help="print the final metrics as one JSON object on stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
-def lte_settings(args) -> tuple[dict, int | None]:
-    """The keyword arguments of ``LTEConfig`` and the step budget from parsed arguments: the preset,
-    then every explicit flag. ValueError for a flag that does not fit the experiment."""
-    nee_options.reject_nee_flags(args)
-    if args.experiment != "programs" and args.nesting is not None:
-        raise ValueError("nesting: only the programs experiment has a nesting")
-    if (args.reverse or args.double) and args.experiment != "memorization":
-        raise ValueError("reverse/double: input transforms apply to the memorization experiment only")
-    preset = PRESETS[args.preset]
-    length, nesting = preset["targets"][args.experiment]
-    overrides = {"hidden_size": args.hidden_size, "num_layers": args.layers, "batch_size": args.batch_size,
-                 "unroll": args.unroll, "learning_rate": args.learning_rate, "check_every": args.check_every}
-    settings = {**preset["settings"], **{k: v for k, v in overrides.items() if v is not None}}
-    settings.update(task=args.experiment, reverse=args.reverse, double=args.double, strategy=args.strategy,
-                    length=args.length or length, nesting=args.nesting or nesting, seed=args.seed)
-    return settings, args.steps if args.steps is not None else preset["steps"][args.experiment]
+def paper_of(experiment: str):
+    """The configuration module of the paper that ``experiment`` belongs to."""
+    return next(paper for paper in PAPERS.values() if experiment in paper.EXPERIMENTS)
 
 
 def run_settings(args) -> tuple[dict, int | None]:
-    """The run's settings (keyword arguments of ``LTEConfig`` or ``NEEConfig``) and step budget."""
-    if args.experiment in nee_options.NEE_EXPERIMENTS:
-        config, steps = nee_options.config_from_args(args)
-        return dataclasses.asdict(config), steps
-    return lte_settings(args)
+    """The run's settings (keyword arguments of the paper's config) and step budget; ValueError for
+    a flag of the other paper or one that does not fit the experiment."""
+    paper = paper_of(args.experiment)
+    for who, other in PAPERS.items():
+        for flag in other.FLAGS if other is not paper else ():
+            if getattr(args, flag) not in (None, False):
+                raise ValueError(f"{flag.replace('_', '-')}: applies to the {who} experiments only")
+    config, steps = paper.config_from_args(args)
+    return dataclasses.asdict(config), steps
 
 
 def given_arguments(argv) -> dict:
@@ -194,25 +158,6 @@ def resumed_arguments(args, given: dict) -> argparse.Namespace:
     return argparse.Namespace(**{**base, **given})
 
 
-def summary_table(final: dict) -> str:
-    """The final evaluation as Markdown; a difficulty measured on the training split is starred."""
-    test = final["test"]
-
-    def star(row):
-        return "*" if row["split"] != "test" else ""
-
-    lines = [f"test split at length {test['length']}{star(test)}, nesting {test['nesting']}: "
-             f"char accuracy {test['char_accuracy']:.4f}, exact {test['exact_accuracy']:.4f} "
-             f"({test['examples']} examples)", "",
-             "| length | nesting | char accuracy | exact |", "|---|---|---|---|"]
-    lines += [f"| {r['length']}{star(r)} | {r['nesting']} | {r['char_accuracy']:.4f} | {r['exact_accuracy']:.4f} |"
-              for r in final["grid"]]
-    if any(star(row) for row in [test, *final["grid"]]):
-        lines += ["", "* too few distinct examples to hold any out of training: measured on the training split, "
-                  "as the curriculum check does"]
-    return "\n".join(lines)
-
-
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.resume:
@@ -224,7 +169,6 @@ def main(argv=None) -> int:
         # refuses a run that holds checkpoints, on the chief)
         raise ValueError(f"out: {args.out} already holds a run; pass --resume to continue it, or choose another --out")
     settings, steps = run_settings(args)
-    nee = args.experiment in nee_options.NEE_EXPERIMENTS
     arguments = {**{k: v for k, v in vars(args).items() if k not in RUNTIME_FLAGS}, "steps": steps}
 
     import_tensorflow()
@@ -233,13 +177,12 @@ def main(argv=None) -> int:
         configure_cpu_replicas(args.cpu_replicas)
     strategy = make_strategy(args.distribute)
     from l2e.train.loop import train
-    if nee:
-        from l2e.train.nee import NEEExperiment as Experiment, summary_table as summarize
-        config = nee_options.NEEConfig(**settings)
+    if paper_of(args.experiment) is nee_config:
+        from l2e.nee.experiment import NEEExperiment as Experiment
+        config = nee_config.NEEConfig(**settings)
     else:
-        from l2e.train.lte import LTEConfig, LTEExperiment as Experiment
-        summarize = summary_table
-        config = LTEConfig(**settings)
+        from l2e.lte.experiment import LTEExperiment as Experiment
+        config = lte_config.LTEConfig(**settings)
     out = args.out or os.path.join("runs", f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
 
     experiment = Experiment(config, strategy)
@@ -248,7 +191,7 @@ def main(argv=None) -> int:
     metrics = train(experiment, out, max_steps=steps, max_seconds=args.time_limit, resume=args.resume,
                     is_chief=is_chief, show_progress=not args.no_progress, arguments=arguments)
     if "final" in metrics and is_chief:
-        print(summarize(metrics["final"]), file=sys.stderr)
+        print(experiment.summary_table(metrics["final"]), file=sys.stderr)
     if args.json:
         print(json.dumps({"out": out, **{k: metrics[k] for k in ("history", "final", "interrupted", "paused")
                                          if k in metrics}}))

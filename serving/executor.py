@@ -2,7 +2,7 @@
 
 The executor was trained on streams of concatenated examples, its state carried from one to
 the next, so it never learned to start from a zero state. Like the training evaluation
-(``l2e.evaluation.lte``), it therefore first reads a primer (a few examples of its training
+(``l2e.lte.evaluation``), it therefore first reads a primer (a few examples of its training
 distribution, stored in the export metadata) and starts every program from that state. It then
 reads ``program@`` and writes one character at a time, each the argmax given the previous
 ones, until it writes ``.``. Each answer comes with its confidence: the model's probability of

@@ -1,7 +1,7 @@
 """An exact interpreter of the Learning-to-Execute program language: the executor's oracle.
 
 It tokenizes, parses into a tree and evaluates the tree with Python integers; it never calls
-``eval`` or ``exec``. The language is exactly what the program generator (``l2e.data.programs``)
+``eval`` or ``exec``. The language is exactly what the program generator (``l2e.lte.data.programs``)
 writes, lines separated by newlines or ``#``:
 
 ====================================  ==============================================

@@ -24,8 +24,8 @@ from export.run import TrainedRun, metadata
 from export.savedmodel import write_savedmodel
 from export.signatures import StepFunction, lstm_step
 from export.to_onnx import to_onnx
-from l2e.models.lstm import build_lstm_executor
-from l2e.vocab import CHAR_TO_ID
+from l2e.lte.model import build_lstm_executor
+from l2e.lte.vocab import CHAR_TO_ID
 from serving.engine import FORMATS
 from serving.numbers import INFINITY
 

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from l2e.curriculum import Curriculum
+from l2e.lte.curriculum import Curriculum
 
 
 def test_naive_and_combined_start_easy_baseline_and_mix_at_target():

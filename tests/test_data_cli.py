@@ -8,7 +8,7 @@ import pytest
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "l2e.data", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "l2e.lte.data", *args], capture_output=True, text=True)
 
 
 def test_programs_json_lines_hold_source_output_and_text():

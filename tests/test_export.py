@@ -12,16 +12,16 @@ import onnxruntime
 import pytest
 import tensorflow as tf
 
-import export.pipeline
 from export.__main__ import main
 from export.parity import TOLERANCE, ParityReport, check_parity, nee_batch
+import export.pipeline
 from export.run import lte_primer
-from l2e.evaluation.lte import ExecutorRunner
-from l2e.data.example import Example
-from l2e.models.lstm import build_lstm_executor
+from l2e.lte.data.example import Example
+from l2e.lte.evaluation import ExecutorRunner
+from l2e.lte.model import build_lstm_executor
 from l2e.nee.model import build_nee_model
-from serving.executor import Executor
 from serving.engine import FORMATS
+from serving.executor import Executor
 from serving.numbers import from_bits
 from serving.onnx_model import open_model
 
@@ -238,7 +238,7 @@ def test_bad_run_directories_are_one_line_errors(tmp_path, nee_run, capsys):
 
 
 def test_executor_on_onnxruntime_writes_what_the_keras_decoder_writes(models_dir, lstm_run):
-    """Greedy decoding after the stored primer: serving (onnxruntime) against l2e.evaluation (TF)."""
+    """Greedy decoding after the stored primer: serving (onnxruntime) against l2e.lte.evaluation (TF)."""
     model = keras.saving.load_model(os.path.join(lstm_run, "model.keras"))
     executor = Executor(open_model(str(models_dir / "lte-programs" / "1" / "model.onnx"), "lte"))
     programs = ["print(12+34)", "a=5#print(a*3)", "print(7)", "b=1#for x in range(3):b+=2#print(b)"]

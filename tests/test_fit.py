@@ -169,7 +169,8 @@ def test_the_progress_bar_shows_the_last_accuracies_after_the_curriculum_moves()
     training-accuracy history; the bar must still show that check's accuracies."""
     import tensorflow as tf
 
-    from l2e.train.lte import LTEConfig, LTEExperiment
+    from l2e.lte.config import LTEConfig
+    from l2e.lte.experiment import LTEExperiment
 
     experiment = LTEExperiment(LTEConfig(length=3, hidden_size=8, batch_size=4, unroll=10, validation_examples=4),
                                tf.distribute.get_strategy())
@@ -186,13 +187,13 @@ def test_difficulties_too_small_to_hold_out_are_measured_on_the_training_split()
     as the curriculum check does, on the training split, and the table says so."""
     import tensorflow as tf
 
-    from l2e.fit import summary_table
-    from l2e.train.lte import LTEConfig, LTEExperiment
+    from l2e.lte.config import LTEConfig
+    from l2e.lte.experiment import LTEExperiment
 
     experiment = LTEExperiment(LTEConfig(length=3, hidden_size=8, batch_size=4, unroll=10, test_examples=4,
                                          grid_examples=4), tf.distribute.get_strategy())
     final = experiment.final_evaluation()
     assert [(row["length"], row["split"]) for row in final["grid"]] == [(1, "train"), (2, "train"), (3, "test")]
     assert final["test"]["split"] == "test"
-    table = summary_table(final)
+    table = LTEExperiment.summary_table(final)
     assert "| 1* | 1 |" in table and "| 3 | 1 |" in table and "training split" in table.splitlines()[-1]

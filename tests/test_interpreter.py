@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from l2e.data.programs import generate_program
+from l2e.lte.data.programs import generate_program
 from serving.interpreter import MAX_LOOP_COUNT, ProgramError, parse_program
 
 LENGTHS, NESTINGS, PER_CELL = range(1, 10), range(1, 5), 560

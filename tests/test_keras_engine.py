@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from l2e.evaluation.keras_engine import KerasEngine
-from l2e.evaluation.nee import (
+from l2e.nee.keras_engine import KerasEngine
+from l2e.nee.evaluation import (
     FAILED,
     addition_scores,
     evaluate_compositions,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from l2e.models.lstm import WindowLSTM, build_lstm_executor, state_size, zero_state
-from l2e.vocab import VOCAB_SIZE
+from l2e.lte.model import WindowLSTM, build_lstm_executor, state_size, zero_state
+from l2e.lte.vocab import VOCAB_SIZE
 
 
 @pytest.fixture(scope="module")

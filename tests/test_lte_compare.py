@@ -37,8 +37,8 @@ def test_mean_over_seeds_has_no_error_for_one_seed():
 
 def _always_writing(character):
     """A 1 x 8 executor whose every prediction is ``character``."""
-    from l2e.models.lstm import build_lstm_executor
-    from l2e.vocab import CHAR_TO_ID
+    from l2e.lte.model import build_lstm_executor
+    from l2e.lte.vocab import CHAR_TO_ID
 
     model = build_lstm_executor(hidden_size=8, num_layers=1, seed=1)
     kernel, bias = model.get_layer("logits").get_weights()

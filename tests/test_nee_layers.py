@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from l2e.nee import SCALABLE_SOFTMAX
 from l2e.nee.attention import EXCLUDED_SCORE, MaskedAttention
 from l2e.nee.blocks import DecoderBlock, EncoderBlock, FeedForward
+from l2e.nee.config import SCALABLE_SOFTMAX
 from l2e.nee.embedding import BitEmbedding
 from l2e.nee.losses import (
     mask_accuracy,
@@ -29,7 +29,7 @@ from l2e.nee.model import (
     build_nee_model,
     inference_model,
 )
-from l2e.train.nee import step_correct
+from l2e.nee.experiment import step_correct
 
 NUM_BITS = 6
 

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from kill_run import kill_after_first_checkpoint
 
+from l2e.nee.config import NEEConfig
 from l2e.nee.data import step_training_arrays, training_lists
+from l2e.nee.experiment import NEEExperiment
 from l2e.train.distribute import make_strategy
-from l2e.train.nee import NEEExperiment
-from l2e.train.nee_options import NEEConfig
 from serving.algorithms.selection_sort import selection_sort
 from serving.oracle import OracleEngine, RecordingEngine
 

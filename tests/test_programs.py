@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from l2e.curriculum import STRATEGIES, Curriculum
-from l2e.data.programs import MARKED_OPERATIONS, _ProgramBuilder, generate_program, operations_in, random_program
-from l2e.data.tasks import ProgramTask
-from l2e.vocab import CHAR_TO_ID
+from l2e.lte.curriculum import STRATEGIES, Curriculum
+from l2e.lte.data.programs import MARKED_OPERATIONS, _ProgramBuilder, generate_program, operations_in, random_program
+from l2e.lte.data.tasks import ProgramTask
+from l2e.lte.vocab import CHAR_TO_ID
 
 
 def run_sandboxed(code: str) -> str:

@@ -67,7 +67,8 @@ def test_no_progress_prints_nothing(capsys):
 def test_the_widest_fields_are_those_of_the_lte_experiment():
     import tensorflow as tf
 
-    from l2e.train.lte import LTEConfig, LTEExperiment
+    from l2e.lte.config import LTEConfig
+    from l2e.lte.experiment import LTEExperiment
 
     experiment = LTEExperiment(LTEConfig(task="programs", length=6, nesting=3, hidden_size=8, batch_size=4, unroll=10),
                                tf.distribute.get_strategy())

@@ -14,9 +14,9 @@ import random
 import numpy as np
 import pytest
 
-from l2e.curriculum import Curriculum
-from l2e.data.tasks import draw_example, make_task
-from l2e.evaluation.nee import COMPOSITIONS, evaluate_compositions
+from l2e.lte.curriculum import Curriculum
+from l2e.lte.data.tasks import draw_example, make_task
+from l2e.nee.evaluation import COMPOSITIONS, evaluate_compositions
 from serving.executor import Executor
 from serving.numbers import INFINITY, MAX_FACTOR, MAX_LIST_VALUE
 from serving.onnx_engine import OnnxEngine

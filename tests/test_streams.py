@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from l2e.curriculum import Curriculum
-from l2e.data.streams import CharStreams, window_dataset
-from l2e.data.tasks import make_task
-from l2e.vocab import decode
+from l2e.lte.curriculum import Curriculum
+from l2e.lte.data.streams import CharStreams, window_dataset
+from l2e.lte.data.tasks import make_task
+from l2e.lte.vocab import decode
 
 
 def program_streams(**kwargs):

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from l2e.curriculum import Curriculum
-from l2e.data.splits import SPLITS, split_of
-from l2e.data.tasks import draw_example, make_task
+from l2e.lte.curriculum import Curriculum
+from l2e.lte.data.splits import SPLITS, split_of
+from l2e.lte.data.tasks import draw_example, make_task
 
 
 def test_memorization_transforms():
@@ -61,7 +61,7 @@ def test_no_text_in_two_splits_on_100000_examples():
 def test_split_is_stable_across_processes_and_hash_seeds():
     texts = ["j=4#for x in range(4):j+=10#print(j)@44.", "12345@12345.", "print(1+2)@3."]
     expected = [split_of(t) for t in texts]
-    code = f"from l2e.data.splits import split_of; print([split_of(t) for t in {texts!r}])"
+    code = f"from l2e.lte.data.splits import split_of; print([split_of(t) for t in {texts!r}])"
     for seed in ("1", "2"):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout

@@ -27,7 +27,7 @@ import tensorflow as tf
 from export.model_config import read_model_config, read_model_config_file
 from export.rest_server import ModelServer
 from export.run import TrainedRun, metadata
-from l2e.models.lstm import build_lstm_executor
+from l2e.lte.model import build_lstm_executor
 from l2e.nee.model import build_nee_model
 from onnx_models import write_exact_models, write_served_models
 from serving import cli

@@ -73,7 +73,7 @@ def widened(rng, values: np.ndarray, bits: int, largest: int | None = None) -> n
 def suites(command: str, size: int, seed: int, bits: int = 8, count: int = 100) -> list[tuple[str, list]]:
     """(family, JSON lines) of the first ``count`` instances of each Table-1 suite of
     ``command`` at ``size``, numbers ``bits`` wide (``widened``)."""
-    from l2e.evaluation.nee import table_graphs, table_lists
+    from l2e.nee.evaluation import table_graphs, table_lists
     from serving.numbers import MAX_LIST_VALUE
 
     rng = np.random.default_rng([seed, size, bits])

@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from l2e.data.programs import MARKED_OPERATIONS, operations_in
+from l2e.lte.data.programs import MARKED_OPERATIONS, operations_in
 from lte_experiments import LTE_SECTION, RUNS, program_run_name
 from results_markdown import write_blocks
 
@@ -62,10 +62,10 @@ def run_directory(strategy: str, length: int, nesting: int, steps: int, seed: in
 
 def common_sample(length: int, nesting: int, examples: int) -> tuple[list, str]:
     """The ``examples`` test programs at (length, nesting) that every compared model reads, and
-    their primer (``l2e.evaluation.lte.sample_examples``)."""
-    from l2e.curriculum import Curriculum
-    from l2e.data.tasks import make_task
-    from l2e.evaluation.lte import sample_examples
+    their primer (``l2e.lte.evaluation.sample_examples``)."""
+    from l2e.lte.curriculum import Curriculum
+    from l2e.lte.data.tasks import make_task
+    from l2e.lte.evaluation import sample_examples
 
     return sample_examples(make_task("programs"), Curriculum("baseline", length, nesting), examples, "test",
                            SAMPLE_SEED)
@@ -76,7 +76,7 @@ def evaluate_seed(length: int, nesting: int, steps: int, seed: int, sample: list
     ``sample`` read after ``primer``; and their paired difference."""
     import keras
 
-    from l2e.evaluation.lte import ExecutorRunner
+    from l2e.lte.evaluation import ExecutorRunner
 
     result = {}
     for strategy in COMPARED:

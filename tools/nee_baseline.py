@@ -80,11 +80,11 @@ def scores(predicted, expected):
 def evaluate(args):
     import keras
 
-    import l2e.nee.model  # noqa: F401  (registers the NEE's layers for loading)
-    from l2e.evaluation.keras_engine import KerasEngine
-    from l2e.evaluation.nee import evaluate_lists
     from l2e.nee.baseline import GreedySorter
     from l2e.nee.data import list_test_suite
+    from l2e.nee.evaluation import evaluate_lists
+    from l2e.nee.keras_engine import KerasEngine
+    import l2e.nee.model  # noqa: F401  (registers the NEE's layers for loading)
 
     sorter = GreedySorter(keras.saving.load_model(Path(args.out) / "model.keras", compile=False))
     engine = KerasEngine.load({"find_min": args.nee}) if args.nee else None

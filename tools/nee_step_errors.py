@@ -100,7 +100,7 @@ def main(argv=None) -> int:
     if not os.path.isfile(args.model):
         raise ValueError(f"model: no file {args.model}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from l2e.evaluation.keras_engine import KerasEngine
+    from l2e.nee.keras_engine import KerasEngine
 
     engine = KerasEngine.load({"find_min": args.model})
     result = {"model": args.model, "steps": [step_errors(engine, size) for size in args.sizes],

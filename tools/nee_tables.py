@@ -10,7 +10,7 @@ out of the tables. Measured:
 - Table 1 analogue: selection sort (find-min), merge sort (merge step) on ``list_test_suite``
   (60 uniform + 40 progressions per size), shortest paths (find-min + addition) and minimum
   spanning trees (find-min) on ``graph_test_suite`` (100 graphs per family and size), with the
-  paper's per-number accuracy and the whole-output exact match (``l2e.evaluation.nee``);
+  paper's per-number accuracy and the whole-output exact match (``l2e.nee.evaluation``);
 - Table 2 analogue: addition accuracy against the numbers seen in training; 12-bit
   multiplication accuracy;
 - each run's training steps and wall time.
@@ -66,16 +66,16 @@ def read_run(directory: str) -> dict | None:
 
 def fit_command(config: dict, steps: int) -> str:
     """The ``python -m l2e.fit`` command that trains a run of ``config`` for ``steps`` steps."""
-    from l2e.train.nee_options import PRESETS, NEEConfig
+    from l2e.nee.config import PRESETS, NEEConfig
 
     holdout = f" --holdout {config['holdout']}" if config["subroutine"] == "add" and config["holdout"] != 256 else ""
     layers = (f" --layers {config['num_layers']}"
-              if config["num_layers"] != PRESETS[config["preset"]]["settings"]["num_layers"] else "")
+              if config["num_layers"] != PRESETS[config["preset"]].settings["num_layers"] else "")
     encoder = f" --encoder-layers {config['encoder_layers']}" if config.get("encoder_layers") is not None else ""
     scaled = f" --scalable-softmax {config['scalable_softmax']}" if config.get("scalable_softmax", "none") != "none" else ""
     patience = f" --patience {config['patience']}" if config["patience"] != NEEConfig.patience else ""
     dropout = (f" --dropout {config['dropout']}"
-               if config["dropout"] != PRESETS[config["preset"]]["settings"]["dropout"] else "")
+               if config["dropout"] != PRESETS[config["preset"]].settings["dropout"] else "")
     return (f"python -m l2e.fit --experiment {config['experiment']} --preset {config['preset']}{holdout}{layers}"
             f"{encoder}{scaled}{dropout} --steps {steps}{patience}")
 
@@ -108,7 +108,7 @@ def training_table(runs: list[dict]) -> list[str]:
 def is_table2_run(run: dict) -> bool:
     """Whether a run belongs to Table 2 (an addition trained on fewer than 256 numbers) or to
     multiplication, rather than to the compositions of Table 1."""
-    from l2e.train.nee_options import NUMBERS
+    from l2e.nee.config import NUMBERS
 
     config = run["config"]
     return config["subroutine"] == "mul" or (config["subroutine"] == "add" and config["holdout"] != NUMBERS)
@@ -209,10 +209,10 @@ def main(argv=None) -> int:
         write_blocks(markdown(results, "` then `".join(results["commands"]), args.note), "NEE", SECTION_TITLE)
         return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from l2e.evaluation.keras_engine import KerasEngine
-    from l2e.evaluation.nee import addition_scores, evaluate_compositions, multiplication_scores
-    from l2e.train.nee_options import NUMBERS
-    from l2e.train.nee_traces import seen_numbers
+    from l2e.nee.config import NUMBERS
+    from l2e.nee.evaluation import addition_scores, evaluate_compositions, multiplication_scores
+    from l2e.nee.keras_engine import KerasEngine
+    from l2e.nee.traces import seen_numbers
 
     runs, models = [], {}
     names = sorted(os.listdir(args.runs))

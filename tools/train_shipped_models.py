@@ -78,7 +78,7 @@ def ship(name: str, run_dir: str, export_dir: str) -> dict:
 
 def check_shipped(sizes) -> list[dict]:
     """Whole-output exact match of the shipped NEE models on the fixed-seed suites at ``sizes``."""
-    from l2e.evaluation.nee import evaluate_compositions
+    from l2e.nee.evaluation import evaluate_compositions
     from serving.onnx_engine import OnnxEngine
 
     subroutines = ("find_min", "merge_step", "add")

@@ -1,20 +1,3 @@
-"""Learning-to-Execute data: example generators, disjoint splits and character streams.
-
-- :mod:`l2e.data.programs`: the program generator (six operations, nesting rounds).
-- :mod:`l2e.data.tasks`: programs, memorization (reverse / double) and addition as example makers.
-- :mod:`l2e.data.splits`: train / val / test by a stable hash of the text.
-- :mod:`l2e.data.streams`: B streams cut into T-character windows (numpy and ``tf.data``).
-
-``python -m l2e.data`` prints examples as JSON lines.
-"""
-
-from l2e.data.example import Example
-from l2e.data.programs import Program, generate_program, random_program
-from l2e.data.splits import SPLITS, split_of
-from l2e.data.streams import CharStreams, window_dataset
-from l2e.data.tasks import TASKS, draw_example, make_task
-
-__all__ = [
-    "Example", "Program", "generate_program", "random_program", "SPLITS", "split_of",
-    "CharStreams", "window_dataset", "TASKS", "draw_example", "make_task",
-]
+"""``python -m l2e.data``: the command's short name. The Learning-to-Execute data live in
+:mod:`l2e.lte.data`; this package only keeps the command (and the ``l2e-data`` script of an
+install made before the move) where users call it."""

@@ -26,8 +26,8 @@ import keras
 from keras import ops
 
 from l2e.nee.blocks import DecoderBlock, EncoderBlock
+from l2e.nee.config import SCALABLE_SOFTMAX
 from l2e.nee.embedding import BitEmbedding
-from l2e.nee import SCALABLE_SOFTMAX
 from l2e.nee.mask_update import MaskUpdate
 from l2e.validation import check_choice
 

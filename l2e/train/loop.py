@@ -1,18 +1,7 @@
 """The training loop every experiment shares: step and time budgets, periodic checks, metrics,
 TensorBoard, checkpoints and resume, a progress bar, graceful Ctrl-C / SIGTERM.
 
-An experiment is any object with these members (see :class:`l2e.train.lte.LTEExperiment`):
-
-- ``config`` (dict), ``check_every`` (steps between checks), ``finished`` (bool property);
-- ``trackables()``: name -> TF trackable (model, optimizer) to checkpoint;
-- ``train_step()``: one minibatch; returns a dict of summable statistics;
-- ``check(sums)``: called every ``check_every`` steps with the statistics summed since the last
-  check; may change the curriculum or learning rate; returns a row of metrics to log;
-- ``progress()``: a short dict for the progress bar;
-- ``state_dict()`` / ``load_state_dict(d)`` (JSON) and ``arrays()`` / ``load_arrays(d)`` (numpy):
-  everything outside the trackables needed to continue exactly;
-- ``final_evaluation()``: the result dict written as ``final`` in metrics.json;
-- ``save_model(path)``: the trained model as ``.keras``.
+It drives any :class:`l2e.train.experiment.Experiment`.
 
 Files in ``out``: ``checkpoints/``, ``tensorboard/``, ``metrics.json`` (config, the command's
 arguments, history of check rows, final evaluation; written from the start) and ``model.keras``.
@@ -34,6 +23,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from l2e.train.checkpoints import CheckpointStore
+from l2e.train.experiment import Experiment
 
 
 def _write_json(path: str, data) -> None:
@@ -99,7 +89,7 @@ class _StopRequested:
             signal.signal(s, handler)
 
 
-def train(experiment, out_dir: str, max_steps: int | None = None, max_seconds: float | None = None,
+def train(experiment: Experiment, out_dir: str, max_steps: int | None = None, max_seconds: float | None = None,
           resume: bool = False, checkpoint_every: int | None = None, is_chief: bool = True,
           show_progress: bool = True, arguments: dict | None = None) -> dict:
     """Train ``experiment`` until it is finished or its step budget ends, then evaluate it and

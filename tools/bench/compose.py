@@ -190,7 +190,7 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from export.pipeline import export_run
     from export.run import load_run
-    from l2e.evaluation.keras_engine import KerasEngine
+    from l2e.nee.keras_engine import KerasEngine
 
     with tempfile.TemporaryDirectory() as root:
         runs = args.runs or random_runs(root)

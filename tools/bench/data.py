@@ -13,9 +13,9 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from l2e.curriculum import Curriculum  # noqa: E402
-from l2e.data.streams import CharStreams  # noqa: E402
-from l2e.data.tasks import make_task  # noqa: E402
+from l2e.lte.curriculum import Curriculum  # noqa: E402
+from l2e.lte.data.streams import CharStreams  # noqa: E402
+from l2e.lte.data.tasks import make_task  # noqa: E402
 
 BATCH, UNROLL = 100, 50
 
@@ -43,7 +43,8 @@ def lstm_chars_per_second(steps: int) -> float:
     """Training throughput of the paper's model (2 x 400, batch 100, unroll 50) on this machine."""
     import tensorflow as tf
 
-    from l2e.train.lte import LTEConfig, LTEExperiment
+    from l2e.lte.config import LTEConfig
+    from l2e.lte.experiment import LTEExperiment
 
     experiment = LTEExperiment(LTEConfig(task="programs", length=6, nesting=3), tf.distribute.get_strategy())
     experiment.train_step()  # trace

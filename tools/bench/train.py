@@ -4,7 +4,7 @@ Both train the same network (the paper's 2 x 400 LSTM by default, batch 100, unr
 clipping at global norm 5) in one process, in alternating rounds so that machine noise hits both
 alike:
 
-- l2e: :class:`l2e.train.lte.LTEExperiment` as the loop runs it: fresh program streams every
+- l2e: :class:`l2e.lte.experiment.LTEExperiment` as the loop runs it: fresh program streams every
   step, the curriculum, the LSTM state carried from one minibatch to the next, the
   cross-replica clipping, and a curriculum check (validation included) every 100 steps;
 - bare: the train step that ``model.fit`` compiles (under the same MirroredStrategy, or with
@@ -30,9 +30,10 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from l2e.models.lstm import WindowLSTM, build_lstm_executor, zero_state  # noqa: E402
-from l2e.train.lte import LTEConfig, LTEExperiment  # noqa: E402
-from l2e.vocab import VOCAB_SIZE  # noqa: E402
+from l2e.lte.config import LTEConfig  # noqa: E402
+from l2e.lte.experiment import LTEExperiment  # noqa: E402
+from l2e.lte.model import WindowLSTM, build_lstm_executor, zero_state  # noqa: E402
+from l2e.lte.vocab import VOCAB_SIZE  # noqa: E402
 
 
 def bare_keras(config: LTEConfig, strategy: tf.distribute.Strategy, lstm_layer: type):

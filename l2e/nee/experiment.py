@@ -1,7 +1,7 @@
 """The Neural Execution Engine experiments: one subroutine's model trained on oracle traces at size 8
 with the original code's method (REFERENCE section 2), on the shared loop (:mod:`l2e.train.loop`).
 
-- Data: ``l2e.train.nee_traces.TraceBatches``, fresh chunks of traces, batches of one length N.
+- Data: ``l2e.nee.traces.TraceBatches``, fresh chunks of traces, batches of one length N.
 - Loss per example: value bit cross-entropy, plus for find-min and the merge step the pointer
   cross-entropy (target spread over tied smallest values) and the next-mask cross-entropy of the
   mask network fed the true pointer (teacher forcing); summed over the global batch and divided
@@ -20,13 +20,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from l2e.evaluation.keras_engine import KerasEngine
-from l2e.evaluation.nee import addition_scores, multiplication_scores
+from l2e.nee.config import NEEConfig
+from l2e.nee.evaluation import addition_scores, multiplication_scores
+from l2e.nee.keras_engine import KerasEngine
 from l2e.nee.losses import next_mask_loss, pointer_accuracy, pointer_loss, value_bits_loss
 from l2e.nee.model import build_nee_model
+from l2e.nee.traces import Examples, TraceBatches, seen_numbers
 from l2e.train.distribute import distribute_rows, local_rows
-from l2e.train.nee_options import NEEConfig
-from l2e.train.nee_traces import Examples, TraceBatches, seen_numbers
 from serving.engine import FORMATS, STEP_SUBROUTINES
 
 VALIDATION_ROWS = 4096
@@ -62,7 +62,7 @@ def step_correct(outputs: dict, examples: Examples) -> dict[str, np.ndarray]:
 
 
 class NEEExperiment:
-    """One NEE subroutine trained under a ``tf.distribute`` strategy (see :mod:`l2e.train.loop`)."""
+    """One NEE subroutine trained under a ``tf.distribute`` strategy (an :class:`l2e.train.experiment.Experiment`)."""
 
     def __init__(self, config: NEEConfig, strategy: tf.distribute.Strategy):
         self.settings = config
@@ -174,6 +174,16 @@ class NEEExperiment:
             final["multiplication"] = multiplication_scores(KerasEngine({"mul": self.model}))
         return final
 
+    @staticmethod
+    def summary_table(final: dict) -> str:
+        """The final evaluation as Markdown lines."""
+        lines = ["| held-out size-8 steps | accuracy |", "|---|---|"]
+        lines += [f"| {name} | {value:.4f} |" for name, value in final["validation"].items()]
+        for section in ("addition", "multiplication"):
+            if section in final:
+                lines += [f"| {section} {name} | {value} |" for name, value in final[section].items()]
+        return "\n".join(lines)
+
     def save_model(self, path: str) -> None:
         self.model.save(path)
 
@@ -193,12 +203,3 @@ class NEEExperiment:
     def load_arrays(self, arrays: dict) -> None:
         """Nothing to restore: the stream's state is in ``state_dict``."""
 
-
-def summary_table(final: dict) -> str:
-    """The final evaluation as Markdown lines."""
-    lines = ["| held-out size-8 steps | accuracy |", "|---|---|"]
-    lines += [f"| {name} | {value:.4f} |" for name, value in final["validation"].items()]
-    for section in ("addition", "multiplication"):
-        if section in final:
-            lines += [f"| {section} {name} | {value} |" for name, value in final[section].items()]
-    return "\n".join(lines)

@@ -20,11 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 import keras
 import tensorflow as tf
 
-from l2e.curriculum import Curriculum
-from l2e.data.streams import CharStreams
-from l2e.data.tasks import make_task
-from l2e.evaluation.lte import ExecutorRunner, evaluate_grid, sample_examples
-from l2e.models.lstm import build_lstm_executor, zero_state
+from l2e.lte.config import LTEConfig
+from l2e.lte.curriculum import Curriculum
+from l2e.lte.data.streams import CharStreams
+from l2e.lte.data.tasks import make_task
+from l2e.lte.evaluation import ExecutorRunner, evaluate_grid, sample_examples
+from l2e.lte.model import build_lstm_executor, zero_state
 from l2e.train.distribute import clip_across_replicas, distribute_rows, gather_rows, local_rows
 
 STEPS_PER_EPOCH = 200
@@ -37,39 +38,8 @@ curriculum would never advance through it. The curriculum check then draws fresh
 the training split instead (see docs/LTE.md)."""
 
 
-@dataclasses.dataclass
-class LTEConfig:
-    """Every setting of a Learning-to-Execute run (the defaults are the paper's)."""
-
-    task: str = "memorization"
-    reverse: bool = False
-    double: bool = False
-    strategy: str = "combined"
-    length: int = 6
-    nesting: int = 3
-    hidden_size: int = 400
-    num_layers: int = 2
-    batch_size: int = 100
-    unroll: int = 50
-    learning_rate: float = 0.5
-    clip_norm: float = 5.0
-    decay: float = 0.8
-    min_learning_rate: float = 1e-3
-    check_every: int = 100
-    validation_examples: int = 200
-    test_examples: int = 1000
-    grid_examples: int = 200
-    seed: int = 0
-
-    @property
-    def name(self) -> str:
-        transforms = "".join(f"-{t}" for t in ("reverse", "double") if getattr(self, t))
-        size = f"L{self.length}" + (f"N{self.nesting}" if self.task == "programs" else "")
-        return f"{self.task}{transforms}-{size}-{self.strategy}"
-
-
 class LTEExperiment:
-    """A Learning-to-Execute run under a ``tf.distribute`` strategy (see :mod:`l2e.train.loop`)."""
+    """A Learning-to-Execute run under a ``tf.distribute`` strategy (an :class:`l2e.train.experiment.Experiment`)."""
 
     def __init__(self, config: LTEConfig, strategy: tf.distribute.Strategy):
         self.settings = config
@@ -197,6 +167,25 @@ class LTEExperiment:
             if row["split"] != "test":
                 row.update(self._evaluate(row["length"], row["nesting"], row["split"], self.settings.grid_examples))
         return {"test": test, "grid": grid}
+
+    @staticmethod
+    def summary_table(final: dict) -> str:
+        """The final evaluation as Markdown; a difficulty measured on the training split is starred."""
+        test = final["test"]
+
+        def star(row):
+            return "*" if row["split"] != "test" else ""
+
+        lines = [f"test split at length {test['length']}{star(test)}, nesting {test['nesting']}: "
+                 f"char accuracy {test['char_accuracy']:.4f}, exact {test['exact_accuracy']:.4f} "
+                 f"({test['examples']} examples)", "",
+                 "| length | nesting | char accuracy | exact |", "|---|---|---|---|"]
+        lines += [f"| {r['length']}{star(r)} | {r['nesting']} | {r['char_accuracy']:.4f} | {r['exact_accuracy']:.4f} |"
+                  for r in final["grid"]]
+        if any(star(row) for row in [test, *final["grid"]]):
+            lines += ["", "* too few distinct examples to hold any out of training: measured on the training split, "
+                      "as the curriculum check does"]
+        return "\n".join(lines)
 
     def save_model(self, path: str) -> None:
         self.model.save(path)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from l2e.vocab import END_OF_INPUT, END_OF_OUTPUT
+from l2e.lte.vocab import END_OF_INPUT, END_OF_OUTPUT
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,11 @@ import random
 
 import numpy as np
 
-from l2e.curriculum import Curriculum
-from l2e.data.splits import SPLITS
-from l2e.data.tasks import draw_example
+from l2e.lte.curriculum import Curriculum
+from l2e.lte.data.splits import SPLITS
+from l2e.lte.data.tasks import draw_example
+from l2e.lte.vocab import encode_ascii
 from l2e.validation import check_choice, check_int
-from l2e.vocab import encode_ascii
 
 NOT_TARGET, TARGET = b"\x00", b"\x01"
 
@@ -120,7 +120,7 @@ def window_dataset(streams: CharStreams):
     import tensorflow as tf
     import tensorflow_text as tf_text
 
-    from l2e.vocab import VOCAB
+    from l2e.lte.vocab import VOCAB
 
     rows, width = len(streams.stream_ids), streams.unroll + 1
 

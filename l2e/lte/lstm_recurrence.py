@@ -13,7 +13,7 @@ over all ``T`` steps at once:
 The arithmetic is Keras's LSTM exactly (gates in the order input, forget, candidate, output;
 sigmoid gates, tanh candidate and output; no peepholes), so the same weights give the same
 outputs; :func:`lstm_sequence` is a drop-in for the training forward pass (see
-:class:`l2e.models.lstm.WindowLSTM`). The measured effect is in ``tools/bench/train.py``.
+:class:`l2e.lte.model.WindowLSTM`). The measured effect is in ``tools/bench/train.py``.
 """
 
 import tensorflow as tf

@@ -1,9 +1,9 @@
 """The three Learning-to-Execute tasks as example makers driven by a curriculum.
 
 A task turns a random generator and a curriculum (which supplies the length of every number and
-the nesting of every program) into one :class:`~l2e.data.example.Example`:
+the nesting of every program) into one :class:`~l2e.lte.data.example.Example`:
 
-- ``programs``: programs from :mod:`l2e.data.programs`; the answer is the printed integer.
+- ``programs``: programs from :mod:`l2e.lte.data.programs`; the answer is the printed integer.
 - ``memorization``: a random string of L digits; the answer is the same digits. ``reverse``
   presents the input reversed, ``double`` presents it twice (both: reversed, twice).
 - ``addition``: ``print(a+b)`` for two numbers of exactly L digits; the answer is their sum.
@@ -12,10 +12,10 @@ the nesting of every program) into one :class:`~l2e.data.example.Example`:
 import random
 from dataclasses import dataclass
 
-from l2e.curriculum import Curriculum
-from l2e.data.example import Example
-from l2e.data.programs import generate_program
-from l2e.data.splits import SPLITS, split_of
+from l2e.lte.curriculum import Curriculum
+from l2e.lte.data.example import Example
+from l2e.lte.data.programs import generate_program
+from l2e.lte.data.splits import SPLITS, split_of
 from l2e.validation import check_choice
 
 DIGITS = "0123456789"

@@ -20,10 +20,10 @@ import random
 import numpy as np
 import tensorflow as tf
 
-from l2e.curriculum import Curriculum
-from l2e.data.tasks import draw_example
-from l2e.models.lstm import state_size
-from l2e.vocab import CHAR_TO_ID, VOCAB, encode
+from l2e.lte.curriculum import Curriculum
+from l2e.lte.data.tasks import draw_example
+from l2e.lte.model import state_size
+from l2e.lte.vocab import CHAR_TO_ID, VOCAB, encode
 
 
 class ExecutorRunner:

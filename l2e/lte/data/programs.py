@@ -26,9 +26,9 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from l2e.data.example import Example
+from l2e.lte.data.example import Example
+from l2e.lte.vocab import NEWLINE
 from l2e.validation import MAX_LENGTH, MAX_NESTING, check_int
-from l2e.vocab import NEWLINE
 
 OPERATIONS = ("pair", "multiply", "identity", "variable", "loop", "if")
 MARKED_OPERATIONS = ("loop", "if", "multiply", "variable")

@@ -1,5 +1,5 @@
-"""Settings of the Neural Execution Engine experiments and their command-line flags (no TensorFlow
-import, so that ``python -m l2e.fit --help`` stays fast).
+"""Settings of the Neural Execution Engine experiments, their presets and command-line flags (no
+TensorFlow import, so that ``python -m l2e.fit --help`` stays fast).
 
 One experiment trains one subroutine's model on oracle traces at size 8 (REFERENCE section 2):
 
@@ -14,28 +14,37 @@ One experiment trains one subroutine's model on oracle traces at size 8 (REFEREN
 import dataclasses
 
 from l2e.cli import bounded_int
-from l2e.nee import SCALABLE_SOFTMAX
+from l2e.train.experiment import Preset
 
 SUBROUTINES = {"nee-find-min": "find_min", "nee-merge": "merge_step", "nee-add": "add", "nee-mul": "mul"}
 """Experiment name -> the subroutine its model learns."""
 
-NEE_EXPERIMENTS = tuple(SUBROUTINES)
+EXPERIMENTS = tuple(SUBROUTINES)
+
+SCALABLE_SOFTMAX = ("none", "encoder", "all")
+"""Where ``l2e.nee.model.NeuralExecutionEngine`` uses Scalable-Softmax attention: nowhere (the
+paper's attention), in the encoder self-attentions, or also in the decoder cross-attentions."""
 
 NUMBERS = 256
 """The addition operands 0..255 that ``--holdout`` chooses from."""
 
-PAPER_WIDTH = {"find_min": 16, "merge_step": 16, "add": 24, "mul": 28}
-"""d_model of the original code per subroutine."""
+PAPER_WIDTH = {"nee-find-min": 16, "nee-merge": 16, "nee-add": 24, "nee-mul": 28}
+"""d_model of the original code per experiment."""
 
 PRESETS = {
-    "paper": {"settings": dict(num_layers=6, ff_dim=128, dropout=0.1, warmup=4000, check_every=500),
-              "width": PAPER_WIDTH, "steps": 40_000},
-    "quick": {"settings": dict(num_layers=2, ff_dim=128, dropout=0.0, warmup=4000, check_every=250),
-              "width": PAPER_WIDTH, "steps": 12_000},
+    "paper": Preset(settings=dict(num_layers=6, ff_dim=128, dropout=0.1, warmup=4000, check_every=500),
+                    per_experiment={name: dict(d_model=width) for name, width in PAPER_WIDTH.items()},
+                    steps=dict.fromkeys(EXPERIMENTS, 40_000)),
+    "quick": Preset(settings=dict(num_layers=2, ff_dim=128, dropout=0.0, warmup=4000, check_every=250),
+                    per_experiment={name: dict(d_model=width) for name, width in PAPER_WIDTH.items()},
+                    steps=dict.fromkeys(EXPERIMENTS, 12_000)),
 }
-"""Per preset: model and schedule settings, d_model per subroutine and the step budget. ``paper``
+"""Per preset: model and schedule settings, d_model per experiment and the step budget. ``paper``
 is the original code's model and method; ``quick`` the same method and widths with 2+2 layers and
 no dropout, for 2 CPU cores."""
+
+FLAGS = ("holdout", "d_model", "ff_dim", "dropout", "warmup", "patience", "scalable_softmax", "encoder_layers")
+"""The flags (argparse names) of these experiments only."""
 
 
 @dataclasses.dataclass
@@ -72,7 +81,8 @@ class NEEConfig:
 
 
 def add_arguments(parser) -> None:
-    """The NEE flags of ``python -m l2e.fit`` (shared flags such as --steps stay in fit.py)."""
+    """The flags of these experiments for ``python -m l2e.fit`` (shared flags such as --layers and
+    --steps stay in fit.py)."""
     group = parser.add_argument_group(
         "Neural Execution Engines (--experiment nee-*)",
         "--preset paper: 6 encoder + 6 decoder layers, d_model 16 (24 addition, 28 multiplication), ff 128, "
@@ -100,22 +110,11 @@ def add_arguments(parser) -> None:
                        "(0: run the whole --steps budget; default 5)")
 
 
-_LSTM_FLAGS = ("length", "nesting", "hidden_size", "unroll", "learning_rate")
-_LSTM_SWITCHES = ("reverse", "double")
-
-
 def config_from_args(args) -> tuple[NEEConfig, int]:
     """(NEEConfig, step budget) from parsed ``l2e.fit`` arguments: the preset, then explicit flags.
 
-    Raises ValueError for flags of the LSTM experiments, --holdout outside nee-add, or a dropout
-    outside [0, 1).
+    Raises ValueError for --holdout outside nee-add, or a dropout outside [0, 1).
     """
-    for flag in _LSTM_FLAGS:
-        if getattr(args, flag) is not None:
-            raise ValueError(f"{flag.replace('_', '-')}: applies to the Learning-to-Execute experiments only")
-    for switch in _LSTM_SWITCHES:
-        if getattr(args, switch):
-            raise ValueError(f"{switch}: applies to the memorization experiment only")
     if args.holdout is not None and SUBROUTINES[args.experiment] != "add":
         raise ValueError("holdout: only nee-add trains on a subset of the numbers")
     if args.dropout is not None and not 0 <= args.dropout < 1:
@@ -123,19 +122,8 @@ def config_from_args(args) -> tuple[NEEConfig, int]:
     preset = PRESETS[args.preset]
     overrides = {"num_layers": args.layers, "ff_dim": args.ff_dim, "dropout": args.dropout,
                  "warmup": args.warmup, "check_every": args.check_every, "batch_size": args.batch_size,
-                 "patience": args.patience, "holdout": args.holdout,
+                 "patience": args.patience, "holdout": args.holdout, "d_model": args.d_model,
                  "scalable_softmax": args.scalable_softmax, "encoder_layers": args.encoder_layers}
-    settings = {**preset["settings"], "d_model": preset["width"][SUBROUTINES[args.experiment]]}
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    if args.d_model is not None:
-        settings["d_model"] = args.d_model
+    settings = {**preset.settings_for(args.experiment), **{k: v for k, v in overrides.items() if v is not None}}
     config = NEEConfig(experiment=args.experiment, preset=args.preset, seed=args.seed, **settings)
-    return config, args.steps if args.steps is not None else preset["steps"]
-
-
-def reject_nee_flags(args) -> None:
-    """ValueError when an NEE flag is given to a Learning-to-Execute experiment."""
-    for flag in ("holdout", "d_model", "ff_dim", "dropout", "warmup", "patience", "scalable_softmax", "encoder_layers"):
-        if getattr(args, flag) is not None:
-            raise ValueError(f"{flag.replace('_', '-')}: applies to the nee-* experiments only")
-
+    return config, args.steps if args.steps is not None else preset.steps[args.experiment]

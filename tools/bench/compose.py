@@ -21,8 +21,9 @@ numbers) to its first answer.
 ``--widths`` times instead the shipped models through ``serving.compose`` (the CLI's path, 32-bit
 numbers) at N = 100 and B = 64: selection sort and Dijkstra on 8-, 16- and 32-bit numbers (graph
 weights below 2**bits / N, so that distances keep the width), beside ``sorted()`` and networkx's
-Dijkstra on the same instances, one after the other in one run; the ratio is classic instances
-per second over neural ones.
+Dijkstra on the same instances, one after the other, in ``--rounds`` interleaved rounds; each
+cell is the median of its rounds, and each ratio (classic instances per second over neural ones)
+the median of the rounds' ratios.
 """
 
 import argparse
@@ -137,8 +138,10 @@ def startup_seconds(models_dir: str) -> float:
     return time.perf_counter() - start
 
 
-def width_rows(size: int, batch: int, min_seconds: float) -> list[str]:
-    """Markdown rows of ``--widths`` (see the module docstring)."""
+def width_rows(size: int, batch: int, min_seconds: float, rounds: int) -> list[str]:
+    """Markdown rows of ``--widths`` (see the module docstring): per width, the median over
+    ``rounds`` interleaved rounds of each rate, and of each round's classic : neural ratio (the
+    two timed one after the other, so that a slow spell of the machine falls on both)."""
     import networkx as nx
 
     from serving import compose
@@ -146,7 +149,7 @@ def width_rows(size: int, batch: int, min_seconds: float) -> list[str]:
     from serving.onnx_model import SHIPPED_MODELS
     from serving.parse import Graph
 
-    engine, rng, rows = OnnxEngine.load(SHIPPED_MODELS, ("find_min", "add")), np.random.default_rng(0), []
+    engine, rng, timers = OnnxEngine.load(SHIPPED_MODELS, ("find_min", "add")), np.random.default_rng(0), {}
     for bits in (8, 16, 32):
         lists = list(rng.integers(0, 2**bits, (batch, size)))
         edges = instances("dijkstra", rng, batch, size) < 511
@@ -158,13 +161,21 @@ def width_rows(size: int, batch: int, min_seconds: float) -> list[str]:
             graph = nx.Graph()
             graph.add_weighted_edges_from((int(u), int(v), int(w[u, v])) for u, v in zip(*np.nonzero(w < WIDE.infinity)))
             nx_graphs.append(graph)
-        neural_sort = _rate(lambda: compose.sorted_values(engine, lists), batch, min_seconds)
-        classic_sort = _rate(lambda: [sorted(values) for values in lists], batch, min_seconds)
-        neural_paths = _rate(lambda: compose.shortest_paths(engine, graphs), batch, min_seconds)
-        classic_paths = _rate(lambda: [nx.single_source_dijkstra_path_length(g, 0) for g in nx_graphs], batch,
-                              min_seconds)
-        rows.append(f"| {bits} | {neural_sort:.1f} | {classic_sort:.0f} | {classic_sort / neural_sort:.0f} | "
-                    f"{neural_paths:.1f} | {classic_paths:.0f} | {classic_paths / neural_paths:.1f} |")
+        timers[bits] = (lambda lists=lists: compose.sorted_values(engine, lists),
+                        lambda lists=lists: [sorted(values) for values in lists],
+                        lambda graphs=graphs: compose.shortest_paths(engine, graphs),
+                        lambda nx_graphs=nx_graphs: [nx.single_source_dijkstra_path_length(g, 0) for g in nx_graphs])
+    rates = {bits: [] for bits in timers}  # per round: [neural sort, sorted(), neural Dijkstra, networkx]
+    for _ in range(rounds):
+        for bits, solvers in timers.items():
+            rates[bits].append([_rate(solve, batch, min_seconds) for solve in solvers])
+    rows = []
+    for bits, measured in rates.items():
+        neural_sort, classic_sort, neural_paths, classic_paths = np.median(measured, axis=0)
+        sort_ratio = np.median([round_[1] / round_[0] for round_ in measured])
+        path_ratio = np.median([round_[3] / round_[2] for round_ in measured])
+        rows.append(f"| {bits} | {neural_sort:.1f} | {classic_sort:.0f} | {sort_ratio:.0f} | "
+                    f"{neural_paths:.1f} | {classic_paths:.0f} | {path_ratio:.1f} |")
     return rows
 
 
@@ -185,7 +196,7 @@ def main(argv=None) -> int:
     if args.widths:
         print("| bits | selection sort / s | sorted() / s | sorted() : neural | Dijkstra / s | networkx / s "
               "| networkx : neural |\n|---|---|---|---|---|---|---|")
-        print("\n".join(width_rows(100, 64, args.min_seconds)))
+        print("\n".join(width_rows(100, 64, args.min_seconds, args.rounds)))
         return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from export.pipeline import export_run

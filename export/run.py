@@ -1,4 +1,4 @@
-"""Reading a trained run directory (``model.keras`` + ``metrics.json``) and its export metadata.
+"""A finished training run (read by :mod:`l2e.runs`) and its export metadata.
 
 Two kinds of run are exported:
 
@@ -8,12 +8,11 @@ Two kinds of run are exported:
   ``task`` and the target ``length`` and ``nesting``.
 """
 
-import json
-import os
 from dataclasses import dataclass
 
 import keras
 
+from l2e import runs
 from l2e.lte.curriculum import Curriculum
 from l2e.lte.data.tasks import make_task
 from l2e.lte.evaluation import sample_examples
@@ -21,7 +20,6 @@ from l2e.lte.model import state_size
 from l2e.lte.vocab import END_OF_INPUT, END_OF_OUTPUT, NEWLINE, VOCAB
 from l2e.nee.model import NeuralExecutionEngine
 from serving.engine import FORMATS
-from serving.model import first_line
 from serving.numbers import END, INFINITY
 
 
@@ -53,32 +51,6 @@ class TrainedRun:
         return "-".join(["lte", self.config["task"], *transforms])
 
 
-def _read_metrics(run_dir: str) -> dict:
-    path = os.path.join(run_dir, "metrics.json")
-    try:
-        with open(path) as f:
-            metrics = json.load(f)
-    except FileNotFoundError:
-        raise ValueError(f"run: {path} does not exist (is {run_dir} a finished training run?)") from None
-    except (OSError, json.JSONDecodeError) as error:
-        raise ValueError(f"run: cannot read {path}: {error}") from None
-    if not isinstance(metrics, dict) or not isinstance(metrics.get("config"), dict):
-        raise ValueError(f"run: {path} has no config")
-    if not isinstance(metrics.get("final"), dict):
-        raise ValueError(f"run: {path} has no final evaluation (the run did not finish)")
-    return metrics
-
-
-def _load_model(run_dir: str) -> keras.Model:
-    path = os.path.join(run_dir, "model.keras")
-    if not os.path.isfile(path):
-        raise ValueError(f"run: {path} does not exist (is {run_dir} a finished training run?)")
-    try:
-        return keras.saving.load_model(path, compile=False)
-    except Exception as error:  # keras raises many types for a damaged archive
-        raise ValueError(f"run: cannot load {path}: {first_line(error)}") from None
-
-
 def _kind(model: keras.Model, config: dict, run_dir: str) -> str:
     """``nee`` or ``lte`` from the model's layers, checked against the config."""
     if any(isinstance(layer, NeuralExecutionEngine) for layer in model.layers):
@@ -93,10 +65,8 @@ def _kind(model: keras.Model, config: dict, run_dir: str) -> str:
 
 def load_run(run_dir: str) -> TrainedRun:
     """The run in ``run_dir``; ValueError naming the problem if it is not a finished run."""
-    if not os.path.isdir(run_dir):
-        raise ValueError(f"run: {run_dir} is not a directory")
-    metrics = _read_metrics(run_dir)
-    model = _load_model(run_dir)
+    metrics = runs.finished_metrics(run_dir)
+    model = runs.load_model(run_dir)
     config = metrics["config"]
     return TrainedRun(run_dir, model, _kind(model, config, run_dir), config, metrics["final"])
 

@@ -22,6 +22,7 @@ import os
 import sys
 import time
 
+from l2e import runs
 from l2e.cli import ArgumentParser, bounded_int, import_tensorflow, positive_float, program_name, run_main
 from l2e.lte import config as lte_config
 from l2e.nee import config as nee_config
@@ -35,10 +36,6 @@ EXPERIMENTS = lte_config.EXPERIMENTS + nee_config.EXPERIMENTS
 RUNTIME_FLAGS = ("out", "resume", "steps", "time_limit", "distribute", "cpu_replicas", "json", "no_progress")
 """Flags that say how to run, not what to train: ``--resume`` takes every other flag from the run
 (``--steps`` and ``--time-limit`` may extend it)."""
-
-METRICS_FILE = "metrics.json"
-CHECKPOINT_INDEX = os.path.join("checkpoints", "checkpoint")
-
 
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(
@@ -107,19 +104,6 @@ def given_arguments(argv) -> dict:
     return {name: value for name, value in vars(parser.parse_args(argv, preset)).items() if value is not unset}
 
 
-def read_run(out: str) -> dict | None:
-    """``metrics.json`` of the run in ``out`` ({} for a run checkpointed without one); None when
-    ``out`` holds no run."""
-    path = os.path.join(out, METRICS_FILE)
-    if not os.path.exists(path):
-        return {} if os.path.exists(os.path.join(out, CHECKPOINT_INDEX)) else None
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, json.JSONDecodeError) as error:
-        raise ValueError(f"out: cannot read {path}: {error}") from None
-
-
 def _differences(settings: dict, saved: dict) -> str:
     """The run's saved settings that ``settings`` would change, as ``name VALUE, ...`` ('' if none)."""
     return ", ".join(f"{name} {saved[name]}" for name, value in settings.items() if name in saved and saved[name] != value)
@@ -132,7 +116,7 @@ def resumed_arguments(args, given: dict) -> argparse.Namespace:
     A run records its arguments in ``metrics.json``. A run made before runs did so is rebuilt from
     the given flags, and the settings they make must match its saved config.
     """
-    run = read_run(args.out)
+    run = runs.read_metrics(args.out)
     if run is None:
         raise ValueError(f"resume: {args.out} holds no run to continue; start one without --resume")
     saved, recorded = run.get("config", {}), run.get("arguments")
@@ -164,7 +148,7 @@ def main(argv=None) -> int:
         if not args.out:
             raise ValueError("resume: name the run to continue with --out DIR")
         args = resumed_arguments(args, given_arguments(argv))
-    elif args.out and args.distribute != "multiworker" and read_run(args.out) is not None:
+    elif args.out and args.distribute != "multiworker" and runs.read_metrics(args.out) is not None:
         # (workers may share --out, where the chief's run appears as it starts; there train()
         # refuses a run that holds checkpoints, on the chief)
         raise ValueError(f"out: {args.out} already holds a run; pass --resume to continue it, or choose another --out")

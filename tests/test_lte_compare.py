@@ -90,4 +90,4 @@ def test_a_missing_run_is_a_one_line_error_and_exit_code_2(tmp_path, monkeypatch
     monkeypatch.setattr(lte_compare, "RUNS", str(tmp_path))
     assert lte_compare.main(["--length", "1", "--nesting", "1", "--steps", "40", "--seeds", "3"]) == 2
     error = capsys.readouterr().err
-    assert error.count("\n") == 1 and "programs-baseline-L1N1-S40-s3 has no model.keras" in error
+    assert error.count("\n") == 1 and "programs-baseline-L1N1-S40-s3 is not a finished run" in error

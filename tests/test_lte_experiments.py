@@ -16,6 +16,12 @@ def _write_run(runs, strategy, budget, stopped_at, accuracy, seed=0):
                "final": {"step": stopped_at, "grid": [cell],
                          "test": {"char_accuracy": accuracy, "exact_accuracy": accuracy / 2, "examples": 500}}}
     (out / "metrics.json").write_text(json.dumps(metrics))
+    (out / "model.keras").touch()  # finished: its final evaluation and its model
+
+
+def _checkpoint(out):
+    (out / "checkpoints").mkdir()
+    (out / "checkpoints" / "checkpoint").write_text('model_checkpoint_path: "ckpt-1"\n')
 
 
 def test_runs_that_stop_at_the_learning_rate_floor_stay_in_their_budget_block(tmp_path, monkeypatch):
@@ -53,9 +59,9 @@ def test_a_larger_budget_continues_the_run_of_the_largest_smaller_one(tmp_path, 
     monkeypatch.setattr(lte_experiments, "RUNS", str(runs))
     for budget in (200, 500):
         _write_run(runs, "combined", budget, budget, budget / 1000)
-        (runs / f"programs-combined-L1N1-S{budget}-s0" / "checkpoints").mkdir()
+        _checkpoint(runs / f"programs-combined-L1N1-S{budget}-s0")
     _write_run(runs, "baseline", 500, 300, 0.75)  # stopped at the learning-rate floor
-    (runs / "programs-baseline-L1N1-S500-s0" / "checkpoints").mkdir()
+    _checkpoint(runs / "programs-baseline-L1N1-S500-s0")
 
     assert lte_experiments.start_from_a_smaller_budget("programs-combined-L1N1-S800-s0") == \
         "programs-combined-L1N1-S500-s0"

@@ -55,7 +55,8 @@ def test_an_old_run_resumes_from_its_checkpoint_with_its_own_settings(name, tmp_
 def test_old_models_load_in_a_fresh_process():
     """Loading registers the layers itself: nothing else needs importing, and the old module
     paths the files name (``l2e.models.lstm``) are not needed."""
-    code = ("import sys; from export.run import load_run, metadata; "
+    code = ("import sys; from l2e.runs import load_model; load_model(sys.argv[1]); load_model(sys.argv[2]); "
+            "from export.run import load_run, metadata; "
             "runs = [load_run(sys.argv[1]), load_run(sys.argv[2])]; "
             "print([(r.kind, r.name, type(r.model).__name__) for r in runs]); metadata(runs[0]); metadata(runs[1])")
     done = subprocess.run([sys.executable, "-c", code, os.path.join(OLD_RUNS, "lte"), os.path.join(OLD_RUNS, "nee")],

@@ -13,13 +13,13 @@ of docs/RESULTS.md.
 """
 
 import argparse
-import json
 import math
 import os
 import sys
 
 import numpy as np
 
+from l2e import runs
 from l2e.lte.data.programs import MARKED_OPERATIONS, operations_in
 from lte_experiments import LTE_SECTION, RUNS, program_run_name
 from results_markdown import write_blocks
@@ -54,8 +54,8 @@ def mean_over_seeds(values: list[float]) -> tuple[float, float | None]:
 def run_directory(strategy: str, length: int, nesting: int, steps: int, seed: int) -> str:
     """The finished run's directory; a one-line error when it is missing or unfinished."""
     path = os.path.join(RUNS, program_run_name(strategy, length, nesting, steps, seed))
-    if not os.path.exists(os.path.join(path, "model.keras")):
-        raise ValueError(f"runs: {path} has no model.keras; train it with tools/lte_experiments.py programs "
+    if not runs.is_finished(path):
+        raise ValueError(f"runs: {path} is not a finished run; train it with tools/lte_experiments.py programs "
                          f"--length {length} --nesting {nesting} --steps {steps} --seed {seed}")
     return path
 
@@ -74,16 +74,13 @@ def common_sample(length: int, nesting: int, examples: int) -> tuple[list, str]:
 def evaluate_seed(length: int, nesting: int, steps: int, seed: int, sample: list, primer: str) -> dict:
     """Per strategy its steps trained, model size (``"2 x 128"``: layers x units) and scores on
     ``sample`` read after ``primer``; and their paired difference."""
-    import keras
-
     from l2e.lte.evaluation import ExecutorRunner
 
     result = {}
     for strategy in COMPARED:
         path = run_directory(strategy, length, nesting, steps, seed)
-        with open(os.path.join(path, "metrics.json")) as f:
-            metrics = json.load(f)
-        runner = ExecutorRunner(keras.saving.load_model(os.path.join(path, "model.keras"), compile=False))
+        metrics = runs.read_metrics(path)
+        runner = ExecutorRunner(runs.load_model(path))
         result[strategy] = {"steps": metrics["final"]["step"],
                             "model": f"{metrics['config']['num_layers']} x {metrics['config']['hidden_size']}",
                             "scores": runner.example_scores(sample, primer)}

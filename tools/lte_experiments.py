@@ -20,7 +20,6 @@ common test sample.
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -28,6 +27,8 @@ import subprocess
 import sys
 
 from results_markdown import RESULTS, write_blocks
+
+from l2e import runs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS = os.path.join(ROOT, "runs", "experiments")
@@ -42,18 +43,12 @@ STRATEGIES = ("baseline", "naive", "mix", "combined")
 def run_fit(name: str, args: list[str]) -> dict:
     """Train (or finish) run ``name``; returns its metrics.json."""
     out = os.path.join(RUNS, name)
-    metrics_path = os.path.join(out, "metrics.json")
-    if os.path.exists(metrics_path):
-        with open(metrics_path) as f:
-            metrics = json.load(f)
-        if "final" in metrics:
-            return metrics
-    resume = ["--resume"] if os.path.isdir(os.path.join(out, "checkpoints")) else []
-    command = [sys.executable, "-m", "l2e.fit", "--preset", "quick", "--no-progress", "--out", out, *resume, *args]
-    print("$ " + " ".join(command[1:]), flush=True)
-    subprocess.run(command, check=True, cwd=ROOT)
-    with open(metrics_path) as f:
-        return json.load(f)
+    if not runs.is_finished(out):
+        resume = ["--resume"] if runs.has_checkpoint(out) else []
+        command = [sys.executable, "-m", "l2e.fit", "--preset", "quick", "--no-progress", "--out", out, *resume, *args]
+        print("$ " + " ".join(command[1:]), flush=True)
+        subprocess.run(command, check=True, cwd=ROOT)
+    return runs.read_metrics(out)
 
 
 def memorization(lengths, steps, seed, schemes=tuple(SCHEMES)):
@@ -94,20 +89,16 @@ def start_from_a_smaller_budget(name: str) -> str | None:
         return None
     smaller = [(int(m.group(2)), entry) for entry in os.listdir(RUNS)
                if (m := PROGRAM_RUN.fullmatch(entry)) and m.group(1, 3) == match.group(1, 3)
-               and int(m.group(2)) < int(match.group(2))
-               and os.path.isdir(os.path.join(RUNS, entry, "checkpoints"))]
+               and int(m.group(2)) < int(match.group(2)) and runs.has_checkpoint(os.path.join(RUNS, entry))]
     if not smaller:
         return None
     budget, source = max(smaller)
-    shutil.copytree(os.path.join(RUNS, source), os.path.join(RUNS, name))
-    metrics_path = os.path.join(RUNS, name, "metrics.json")
-    if os.path.exists(metrics_path):
-        with open(metrics_path) as f:
-            metrics = json.load(f)
-        if metrics.get("final", {}).get("step", 0) >= budget:
-            del metrics["final"]
-            with open(metrics_path, "w") as f:
-                json.dump(metrics, f)
+    out = os.path.join(RUNS, name)
+    shutil.copytree(os.path.join(RUNS, source), out)
+    metrics = runs.read_metrics(out)
+    if metrics.get("final", {}).get("step", 0) >= budget:
+        del metrics["final"]
+        runs.write_metrics(out, metrics)
     return source
 
 
@@ -125,17 +116,7 @@ def programs(length, nesting, steps, seed, strategies=STRATEGIES):
 def finished_runs(prefix: str) -> list[dict]:
     """metrics.json of every finished run in RUNS whose name starts with ``prefix``, each with its
     directory name added as ``run``."""
-    runs = []
-    if not os.path.isdir(RUNS):
-        return runs
-    for name in sorted(os.listdir(RUNS)):
-        path = os.path.join(RUNS, name, "metrics.json")
-        if name.startswith(prefix) and os.path.exists(path):
-            with open(path) as f:
-                metrics = json.load(f)
-            if "final" in metrics:
-                runs.append({**metrics, "run": name})
-    return runs
+    return [{**metrics, "run": name} for name, metrics in runs.finished_runs(RUNS, prefix).items()]
 
 
 def memorization_report() -> dict[str, str]:
@@ -144,11 +125,11 @@ def memorization_report() -> dict[str, str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = finished_runs("memorization-")
-    if not runs:
+    finished = finished_runs("memorization-")
+    if not finished:
         return {}
     table = {}  # (scheme, length) -> test metrics
-    for m in runs:
+    for m in finished:
         c = m["config"]
         scheme = "+".join(t for t in ("reverse", "double") if c[t]) or "none"
         table[(scheme, c["length"])] = (m["final"]["test"], m["final"]["step"])
@@ -192,10 +173,10 @@ def programs_report() -> dict[str, str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = finished_runs("programs-")
+    finished = finished_runs("programs-")
     blocks = {}
     by_target = {}
-    for m in runs:
+    for m in finished:
         c = m["config"]
         by_target.setdefault((c["length"], c["nesting"], step_budget(m["run"]), c["seed"]), {})[c["strategy"]] = m
     for (length, nesting, steps, seed), by_strategy in sorted(by_target.items()):

@@ -54,16 +54,6 @@ def build_parser():
     return p
 
 
-def read_run(directory: str) -> dict | None:
-    """The run's metrics.json if it finished (has ``final`` and a model), else None."""
-    path = os.path.join(directory, "metrics.json")
-    if not (os.path.exists(path) and os.path.exists(os.path.join(directory, "model.keras"))):
-        return None
-    with open(path) as f:
-        metrics = json.load(f)
-    return metrics if "final" in metrics else None
-
-
 def fit_command(config: dict, steps: int) -> str:
     """The ``python -m l2e.fit`` command that trains a run of ``config`` for ``steps`` steps."""
     from l2e.nee.config import PRESETS, NEEConfig
@@ -214,17 +204,17 @@ def main(argv=None) -> int:
     from l2e.nee.keras_engine import KerasEngine
     from l2e.nee.traces import seen_numbers
 
+    from l2e.runs import finished_runs, model_path
+
     runs, models = [], {}
-    names = sorted(os.listdir(args.runs))
-    for name in names:
-        metrics = read_run(os.path.join(args.runs, name))
-        if metrics is None or "subroutine" not in metrics["config"]:
+    for name, metrics in finished_runs(args.runs).items():
+        if "subroutine" not in metrics["config"]:
             continue
         config, final = metrics["config"], metrics["final"]
         runs.append({"name": name, "config": config, "steps": final["step"],
                      "seconds": final["elapsed_seconds"], "val_step_accuracy": final["validation"]["val_step_accuracy"]})
         if config["subroutine"] != "add" or config["holdout"] == NUMBERS:
-            models[config["subroutine"]] = os.path.join(args.runs, name, "model.keras")
+            models[config["subroutine"]] = model_path(os.path.join(args.runs, name))
     if not runs:
         raise ValueError(f"runs: no finished nee-* run in {args.runs}")
     engine = KerasEngine.load(models)
@@ -237,7 +227,7 @@ def main(argv=None) -> int:
     addition = []
     for run in runs:
         if run["config"]["subroutine"] == "add":
-            path = os.path.join(args.runs, run["name"], "model.keras")
+            path = model_path(os.path.join(args.runs, run["name"]))
             seen = seen_numbers(run["config"]["seed"], run["config"]["holdout"])
             addition.append(addition_scores(KerasEngine.load({"add": path}), seen))
     command = ("python tools/nee_tables.py --runs " + args.runs + " --sizes " + " ".join(map(str, args.sizes))

@@ -20,6 +20,8 @@ import shutil
 import subprocess
 import sys
 
+from l2e import runs
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED_DIR = os.path.join(ROOT, "serving", "models")
 
@@ -54,11 +56,11 @@ def build_parser():
 
 def train(name: str, run_dir: str) -> None:
     """Run (or resume) ``python -m l2e.fit`` with the recipe of ``name`` unless it finished."""
-    if os.path.exists(os.path.join(run_dir, "model.keras")):
+    if runs.is_finished(run_dir):
         print(f"{name}: trained run in {run_dir}", file=sys.stderr)
         return
     command = [sys.executable, "-m", "l2e.fit", *RECIPES[name], "--out", run_dir]
-    if os.path.isdir(os.path.join(run_dir, "checkpoints")):
+    if runs.has_checkpoint(run_dir):
         command.append("--resume")
     print(f"{name}: {' '.join(command[1:])}", file=sys.stderr, flush=True)
     subprocess.run(command, cwd=ROOT, check=True)
@@ -97,8 +99,8 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     for name in names:
         run_dir = os.path.join(args.runs, name)
-        if args.no_train and not os.path.exists(os.path.join(run_dir, "model.keras")):
-            raise ValueError(f"no-train: {run_dir} has no trained model")
+        if args.no_train and not runs.is_finished(run_dir):
+            raise ValueError(f"no-train: {run_dir} is not a finished run")
         if not args.no_train:
             train(name, run_dir)
         ship(name, run_dir, os.path.join(args.runs, "export"))

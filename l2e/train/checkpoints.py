@@ -14,11 +14,7 @@ import re
 import numpy as np
 import tensorflow as tf
 
-
-def _write_atomically(path: str, write) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}"
-    write(tmp)
-    os.replace(tmp, path)
+from l2e.runs import write_atomically
 
 
 class CheckpointStore:
@@ -40,8 +36,8 @@ class CheckpointStore:
             with open(tmp, "wb") as f:
                 np.savez(f, **arrays)
 
-        _write_atomically(os.path.join(self.directory, f"state-{step}.json"), write_json)
-        _write_atomically(os.path.join(self.directory, f"arrays-{step}.npz"), write_npz)
+        write_atomically(os.path.join(self.directory, f"state-{step}.json"), write_json)
+        write_atomically(os.path.join(self.directory, f"arrays-{step}.npz"), write_npz)
         path = self._manager.save(checkpoint_number=step)
         self._remove_stale_side_files()
         return path

@@ -3,16 +3,15 @@ TensorBoard, checkpoints and resume, a progress bar, graceful Ctrl-C / SIGTERM.
 
 It drives any :class:`l2e.train.experiment.Experiment`.
 
-Files in ``out``: ``checkpoints/``, ``tensorboard/``, ``metrics.json`` (config, the command's
-arguments, history of check rows, final evaluation; written from the start) and ``model.keras``.
-A run paused by its time budget has a checkpoint but neither a final evaluation nor ``model.keras``.
+It writes the run directory that :mod:`l2e.runs` describes: ``metrics.json`` from the start,
+``checkpoints/``, ``tensorboard/`` and, when the run is finished, the final evaluation and
+``model.keras``. A run paused by its time budget has a checkpoint but neither.
 
 Progress goes to stderr: in a terminal a bar that fits 80 columns (steps, ETA and the
 experiment's ``progress()`` fields); otherwise one line per check, so that a log file reads line
 by line.
 """
 
-import json
 import math
 import os
 import signal
@@ -22,15 +21,9 @@ import time
 import tensorflow as tf
 from tqdm import tqdm
 
+from l2e import runs
 from l2e.train.checkpoints import CheckpointStore
 from l2e.train.experiment import Experiment
-
-
-def _write_json(path: str, data) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=1)
-    os.replace(tmp, path)
 
 
 BAR_FORMAT = "{n_fmt}/{total_fmt} {bar} {elapsed}<{remaining}{postfix}"
@@ -104,10 +97,9 @@ def train(experiment: Experiment, out_dir: str, max_steps: int | None = None, ma
     ``metrics["interrupted"] = True``.
     """
     os.makedirs(out_dir, exist_ok=True)
-    checkpoint_dir = os.path.join(out_dir, "checkpoints") if is_chief else \
+    checkpoint_dir = runs.checkpoint_dir(out_dir) if is_chief else \
         os.path.join(out_dir, f".worker-checkpoints-{os.getpid()}")
     store = CheckpointStore(checkpoint_dir, experiment.trackables())
-    metrics_path = os.path.join(out_dir, "metrics.json")
     checkpoint_every = checkpoint_every or experiment.check_every
 
     step, sums, elapsed_before = 0, {}, 0.0
@@ -121,14 +113,12 @@ def train(experiment: Experiment, out_dir: str, max_steps: int | None = None, ma
             experiment.load_state_dict(state["experiment"])
             experiment.load_arrays(arrays)
             sums, elapsed_before = state["sums"], state["elapsed_seconds"]
-            if os.path.exists(metrics_path):
-                with open(metrics_path) as f:
-                    previous = json.load(f)
-                metrics["history"] = [row for row in previous["history"] if row["step"] <= step]
+            previous = runs.read_metrics(out_dir)
+            metrics["history"] = [row for row in previous.get("history", []) if row["step"] <= step]
 
     if is_chief:
-        _write_json(metrics_path, metrics)
-    writer = tf.summary.create_file_writer(os.path.join(out_dir, "tensorboard")) if is_chief else None
+        runs.write_metrics(out_dir, metrics)
+    writer = tf.summary.create_file_writer(os.path.join(out_dir, runs.TENSORBOARD)) if is_chief else None
     started, last_saved = time.monotonic(), step
 
     def elapsed():
@@ -159,7 +149,7 @@ def train(experiment: Experiment, out_dir: str, max_steps: int | None = None, ma
                 sums = {}
                 metrics["history"].append(row)
                 if is_chief:
-                    _write_json(metrics_path, metrics)
+                    runs.write_metrics(out_dir, metrics)
                     with writer.as_default(step=step):
                         for name, value in row.items():
                             if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
@@ -181,6 +171,6 @@ def train(experiment: Experiment, out_dir: str, max_steps: int | None = None, ma
         return metrics
     metrics["final"] = {"step": step, "elapsed_seconds": round(elapsed(), 1), **experiment.final_evaluation()}
     if is_chief:
-        _write_json(metrics_path, metrics)
-        experiment.save_model(os.path.join(out_dir, "model.keras"))
+        runs.write_metrics(out_dir, metrics)
+        experiment.save_model(runs.model_path(out_dir))
     return metrics

@@ -17,9 +17,6 @@ command line). ``python -m export --shipped --out MODELS_DIR`` does the same for
 shipped in ``serving/models/`` (``shipped``), their SavedModels built from the shipped ONNX
 models (``from_onnx``: an ONNX graph as TensorFlow ops).
 
-The model server that speaks TF Serving's REST API over such a directory (``python -m
-export.model_server``, for machines without ``tensorflow_model_server``): ``model_config``
-(reading ``models.config``), ``servables`` (loaded versions, version policy, polling),
-``json_tensors`` (the JSON predict format), ``rest_server`` (the API over HTTP),
-``model_server`` (the command line); it follows changes of ``models.config`` when asked.
+The model server that speaks TF Serving's REST API over such a directory is the subpackage
+:mod:`export.server` (``python -m export.server``, console script ``l2e-model-server``).
 """

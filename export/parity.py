@@ -16,7 +16,7 @@ import numpy as np
 import onnxruntime
 import tensorflow as tf
 
-from export.savedmodel import SIGNATURE
+from serving.model import SIGNATURE
 from serving.numbers import to_bits
 
 TOLERANCE = 1e-4

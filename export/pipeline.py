@@ -11,8 +11,8 @@ from export.run import load_run, metadata
 from export.savedmodel import next_version, write_models_config, write_savedmodel
 from export.signatures import step_function
 from export.to_onnx import to_onnx
+from serving.onnx_model import ONNX_FILE
 
-ONNX_FILE = "model.onnx"
 METADATA_FILE = "metadata.json"
 
 

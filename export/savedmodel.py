@@ -9,23 +9,14 @@ import os
 import keras
 
 from export.signatures import StepFunction, metadata_lookup
-from serving.model import METADATA_SIGNATURE
+from serving.model import METADATA_SIGNATURE, SAVED_MODEL_FILE, SIGNATURE, versions
 
-SIGNATURE = "serving_default"
 CONFIG_FILE = "models.config"
-
-
-def versions(model_root: str) -> list[int]:
-    """The numeric version directories under ``model_root`` that hold a SavedModel, ascending."""
-    if not os.path.isdir(model_root):
-        return []
-    return sorted(int(entry) for entry in os.listdir(model_root)
-                  if entry.isdigit() and os.path.isfile(os.path.join(model_root, entry, "saved_model.pb")))
 
 
 def next_version(model_root: str) -> int:
     """One above the highest version under ``model_root`` (1 for a new model)."""
-    return max(versions(model_root), default=0) + 1
+    return max(versions(model_root, SAVED_MODEL_FILE), default=0) + 1
 
 
 def write_savedmodel(model: keras.Model | None, step: StepFunction, metadata: dict, path: str) -> None:
@@ -53,7 +44,7 @@ def models_config(models_dir: str, base_path: str | None = None) -> str:
             the tensorflow/serving container); default: the absolute ``models_dir``.
     """
     base_path = base_path or os.path.abspath(models_dir)
-    names = sorted(entry for entry in os.listdir(models_dir) if versions(os.path.join(models_dir, entry)))
+    names = sorted(entry for entry in os.listdir(models_dir) if versions(os.path.join(models_dir, entry), SAVED_MODEL_FILE))
     entries = "".join(
         f'  config {{\n    name: "{name}"\n    base_path: "{base_path.rstrip("/")}/{name}"\n'
         f'    model_platform: "tensorflow"\n  }}\n' for name in names)

@@ -24,9 +24,10 @@ import onnx
 from google.protobuf.message import DecodeError
 
 from export.from_onnx import OnnxGraph
-from export.pipeline import ONNX_FILE, write_version
-from export.savedmodel import versions, write_models_config, write_savedmodel
-from serving.onnx_model import SHIPPED_MODELS
+from export.pipeline import write_version
+from export.savedmodel import write_models_config, write_savedmodel
+from serving.model import SAVED_MODEL_FILE, versions
+from serving.onnx_model import ONNX_FILE, SHIPPED_MODELS
 
 
 def shipped_names(source: str = SHIPPED_MODELS) -> list[str]:
@@ -58,7 +59,7 @@ def read_shipped(source: str, name: str) -> tuple[onnx.ModelProto, dict]:
 
 def _exported(model_root: str, onnx_path: str) -> int | None:
     """The latest version under ``model_root`` if its model.onnx is the file at ``onnx_path``."""
-    latest = max(versions(model_root), default=None)
+    latest = max(versions(model_root, SAVED_MODEL_FILE), default=None)
     if latest is None:
         return None
     candidate = os.path.join(model_root, str(latest), ONNX_FILE)

@@ -6,9 +6,13 @@ metadata (``export.run.metadata``): in ONNX as ``metadata_props``, in the SavedM
 (string [K], ``null`` for an absent key), so that a model server can hand it out.
 """
 
+import os
 from typing import Protocol
 
 import numpy as np
+
+SIGNATURE = "serving_default"
+"""The SavedModel signature that runs the model's step (TF Serving's default signature)."""
 
 METADATA_SIGNATURE = "l2e_metadata"
 """The SavedModel signature that holds the metadata: input ``keys``, output ``values``."""
@@ -19,6 +23,18 @@ METADATA_KEYS = ("kind", "name", "training", "accuracy",
                  "hidden_size")
 """Every metadata key an export writes (common, NEE, LTE; see ``export.run.metadata``): what a
 runtime asks the ``l2e_metadata`` signature for."""
+
+
+SAVED_MODEL_FILE = "saved_model.pb"
+
+
+def versions(model_root: str, holding: str) -> list[int]:
+    """The numeric version directories under ``model_root`` (TF Serving's layout
+    ``NAME/VERSION/``) that hold the file ``holding`` (``saved_model.pb``, ``model.onnx``), ascending."""
+    if not os.path.isdir(model_root):
+        return []
+    return sorted(int(entry) for entry in os.listdir(model_root)
+                  if entry.isdigit() and os.path.isfile(os.path.join(model_root, entry, holding)))
 
 
 class ModelError(ValueError):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import onnxruntime
 
-from serving.model import ModelError, check_metadata, first_line
+from serving.model import ModelError, check_metadata, first_line, versions
 
 SHIPPED_MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models")
 """The models shipped with the package (the default models directory)."""
@@ -52,11 +52,8 @@ def model_names(models_dir: str) -> list[str]:
 
 def _latest_version(model_root: str) -> str | None:
     """Path of the highest numeric version's model.onnx under ``model_root``, None if none."""
-    if not os.path.isdir(model_root):
-        return None
-    numbers = [int(entry) for entry in os.listdir(model_root)
-               if entry.isdigit() and os.path.isfile(os.path.join(model_root, entry, ONNX_FILE))]
-    return os.path.join(model_root, str(max(numbers)), ONNX_FILE) if numbers else None
+    numbers = versions(model_root, ONNX_FILE)
+    return os.path.join(model_root, str(numbers[-1]), ONNX_FILE) if numbers else None
 
 
 def find_model(models_dir: str, name: str) -> str:

@@ -4,7 +4,7 @@
     l2e-compose execute 'print(1+2)' --engine tfserving --url grpc://localhost:8500
 
 A server (``tensorflow/serving`` with the ``models.config`` of an ``l2e-export`` models
-directory, or ``export.model_server``) holds the models under the names the export gives them
+directory, or ``export.server``) holds the models under the names the export gives them
 (``find_min``, ``merge_step``, ``add``, ``mul``, ``lte-programs``); the latest version answers.
 Opening a model reads its signatures (the metadata endpoint) and its l2e metadata (the
 ``l2e_metadata`` signature, see ``serving.model``), and checks the metadata as the onnxruntime
@@ -25,19 +25,12 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from serving.engine import ARITHMETIC_SUBROUTINES, STEP_SUBROUTINES, StepModelEngine
-from serving.model import METADATA_KEYS, METADATA_SIGNATURE, ModelError, check_metadata, first_line
+from serving.model import METADATA_KEYS, METADATA_SIGNATURE, SIGNATURE, ModelError, check_metadata, first_line
+from serving.tensor_types import BY_NAME
 
 DEFAULT_URL = "http://localhost:8501"
 TIMEOUT = 60.0
 """Seconds to wait for an answer."""
-
-SIGNATURE = "serving_default"
-
-DTYPES = {"DT_FLOAT": np.float32, "DT_DOUBLE": np.float64, "DT_HALF": np.float16, "DT_INT8": np.int8,
-          "DT_INT16": np.int16, "DT_INT32": np.int32, "DT_INT64": np.int64, "DT_UINT8": np.uint8,
-          "DT_UINT16": np.uint16, "DT_UINT32": np.uint32, "DT_UINT64": np.uint64, "DT_BOOL": np.bool_,
-          "DT_STRING": object}
-"""TensorFlow dtype names (as signature defs write them) -> numpy dtypes; strings as objects."""
 
 
 def _json_value(array: np.ndarray):
@@ -114,7 +107,7 @@ class RestTransport:
             try:
                 defs = answer["metadata"]["signature_def"]["signature_def"]
                 self._signatures[name] = {
-                    key: {output: np.dtype(DTYPES.get(info.get("dtype"), object))
+                    key: {output: np.dtype(BY_NAME.get(info.get("dtype"), object))
                           for output, info in signature.get("outputs", {}).items()}
                     for key, signature in defs.items()}
             except (KeyError, TypeError, AttributeError):

@@ -12,10 +12,7 @@ import importlib
 import numpy as np
 
 from serving.model import ModelError
-
-PROTO_DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6: np.int8, 7: object,
-                9: np.int64, 10: np.bool_, 17: np.uint16, 19: np.float16, 22: np.uint32, 23: np.uint64}
-"""TensorFlow's ``DataType`` enum values -> numpy dtypes."""
+from serving.tensor_types import BY_CODE, CODE_OF
 
 VALUE_FIELDS = {np.dtype(np.float32): "float_val", np.dtype(np.float64): "double_val", np.dtype(np.int32): "int_val",
                 np.dtype(np.uint8): "int_val", np.dtype(np.int16): "int_val", np.dtype(np.int8): "int_val",
@@ -42,10 +39,9 @@ def to_proto(array: np.ndarray, proto) -> None:
         proto.dtype = 7
         proto.string_val.extend(item if isinstance(item, bytes) else str(item).encode() for item in array.ravel())
     else:
-        codes = {np.dtype(dtype): code for code, dtype in PROTO_DTYPES.items() if dtype is not object}
-        if array.dtype not in codes:
+        if array.dtype not in CODE_OF:
             raise ModelError(f"tfserving: cannot send a {array.dtype} tensor")
-        proto.dtype = codes[array.dtype]
+        proto.dtype = CODE_OF[array.dtype]
         proto.tensor_content = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
     for size in array.shape:
         proto.tensor_shape.dim.add().size = size
@@ -54,7 +50,7 @@ def to_proto(array: np.ndarray, proto) -> None:
 def from_proto(proto) -> np.ndarray:
     """The array a ``TensorProto`` holds."""
     shape = [dim.size for dim in proto.tensor_shape.dim]
-    dtype = PROTO_DTYPES.get(proto.dtype)
+    dtype = BY_CODE.get(proto.dtype)
     if dtype is None:
         raise ModelError(f"tfserving: the server answered a tensor of DataType {proto.dtype}, not readable here")
     if dtype is object:
@@ -102,7 +98,7 @@ class GrpcTransport:
         defs = self.metadata_pb2.SignatureDefMap()
         if not response.metadata["signature_def"].Unpack(defs):
             raise ModelError(f"tfserving: the metadata of model {name} has no signature_def")
-        return {key: {output: np.dtype(PROTO_DTYPES.get(info.dtype, object)) for output, info in sig.outputs.items()}
+        return {key: {output: np.dtype(BY_CODE.get(info.dtype, object)) for output, info in sig.outputs.items()}
                 for key, sig in defs.signature_def.items()}
 
     def predict(self, name: str, signature: str, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -199,8 +199,8 @@ def test_cli_kruskal_text_and_one_line_errors(models, capsys, monkeypatch):
 
 @pytest.mark.slow
 def test_the_three_through_tfserving_print_what_onnxruntime_prints(tmp_path, capsys, monkeypatch):
-    from export.model_config import read_model_config
-    from export.rest_server import ModelServer
+    from export.server.model_config import read_model_config
+    from export.server.rest_server import ModelServer
     from onnx_models import write_served_models
 
     models = str(tmp_path / "served")

@@ -45,7 +45,7 @@ def test_l2e_export_starts_quietly(tmp_path):
 
 
 def test_l2e_model_server_starts_quietly(tmp_path):
-    server = subprocess.Popen([sys.executable, "-m", "export.model_server", "--model_name", "m", "--model_base_path",
+    server = subprocess.Popen([sys.executable, "-m", "export.server", "--model_name", "m", "--model_base_path",
                                str(tmp_path), "--rest_api_port", "0"], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env=as_a_user_runs_it())
     try:

@@ -23,15 +23,14 @@ import pytest
 import tensorflow as tf
 
 from export.__main__ import main
-from export.model_config import read_model_config
-from export.pipeline import METADATA_FILE, ONNX_FILE
-from export.rest_server import ModelServer
-from export.savedmodel import SIGNATURE
+from export.pipeline import METADATA_FILE
+from export.server.model_config import read_model_config
+from export.server.rest_server import ModelServer
 from export.shipped import export_shipped, shipped_names
 from onnx_models import write_executor
-from serving.model import METADATA_SIGNATURE
+from serving.model import METADATA_SIGNATURE, SIGNATURE
 from serving.numbers import to_bits
-from serving.onnx_model import SHIPPED_MODELS
+from serving.onnx_model import ONNX_FILE, SHIPPED_MODELS
 from test_tfserving import COMMANDS, GRAPH, _compose, call
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

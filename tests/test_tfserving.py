@@ -2,7 +2,7 @@
 engine against the onnxruntime engine on the same exported models (``onnx_models.write_served_models``).
 
 The ``test_contract_*`` tests speak TF Serving's REST API over HTTP and hold for any server of
-it: by default the in-repo server (``export.model_server``) on an ephemeral port; with
+it: by default the in-repo server (``export.server``) on an ephemeral port; with
 ``TF_SERVING_URL`` (and ``TF_SERVING_MODELS``, the directory it serves) a real
 ``tensorflow_model_server`` (``tools/tf_serving_contract.py`` sets both up). The other tests
 use in-repo servers of their own too.
@@ -24,9 +24,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from export.model_config import read_model_config, read_model_config_file
-from export.rest_server import ModelServer
 from export.run import TrainedRun, metadata
+from export.server.model_config import read_model_config, read_model_config_file
+from export.server.rest_server import ModelServer
 from l2e.lte.model import build_lstm_executor
 from l2e.nee.model import build_nee_model
 from onnx_models import write_exact_models, write_served_models
@@ -485,7 +485,7 @@ def test_the_server_follows_changes_of_its_models_config(tmp_path):
     assert lines.count("unloaded find_min version 1") == 1 and lines.count("unloaded add version 1") == 1
 
 
-MODEL_SERVER = [sys.executable, "-m", "export.model_server"]
+MODEL_SERVER = [sys.executable, "-m", "export.server"]
 
 
 @pytest.mark.parametrize("argv, expected", [

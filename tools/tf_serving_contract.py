@@ -11,7 +11,7 @@ with a ``models.config`` whose base paths are ``--base-path`` (default ``/models
 container's mount). Step 2 runs the tests that go through ``TF_SERVING_URL``: the REST contract
 (status, metadata, predict in both formats, versions and labels, every kind of bad request)
 and the compositions through the TF Serving engine against onnxruntime on the local copy.
-Without ``--url`` the same tests run against the in-repo server (``export.model_server``).
+Without ``--url`` the same tests run against the in-repo server (``export.server``).
 """
 
 import argparse

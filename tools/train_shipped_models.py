@@ -68,7 +68,8 @@ def train(name: str, run_dir: str) -> None:
 
 def ship(name: str, run_dir: str, export_dir: str) -> dict:
     """Export the run as a new version under ``export_dir`` and copy it flat into serving/models."""
-    from export.pipeline import METADATA_FILE, ONNX_FILE, export_run
+    from export.pipeline import METADATA_FILE, export_run
+    from serving.onnx_model import ONNX_FILE
 
     result = export_run(run_dir, export_dir, name=name)
     os.makedirs(SHIPPED_DIR, exist_ok=True)

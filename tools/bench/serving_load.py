@@ -4,7 +4,7 @@
     python tools/bench/serving_load.py --models models       # in-repo server on an l2e-export models directory
     python tools/bench/serving_load.py --url http://localhost:8501   # a running server (e.g. tensorflow/serving)
 
-Without ``--url`` the in-repo server (``python -m export.model_server``) is started on a free
+Without ``--url`` the in-repo server (``python -m export.server``) is started on a free
 loopback port as a separate process, on ``--models`` or, by default, on an untrained find_min
 NEE model of the paper's size exported into a temporary directory. Each client is a thread
 with its own kept-alive connection (``serving.tfserving.RestTransport``, the client the TF
@@ -26,8 +26,9 @@ import time
 import numpy as np
 
 from serving.model import ModelError
+from serving.model import SIGNATURE
 from serving.numbers import to_bits
-from serving.tfserving import SIGNATURE, RestTransport
+from serving.tfserving import RestTransport
 
 WARMUP = 5
 """Requests each client sends before its timed ones."""
@@ -35,7 +36,7 @@ WARMUP = 5
 
 def start_server(config: str) -> tuple[subprocess.Popen, str]:
     """The in-repo model server on ``config``, listening on a free loopback port: (process, URL)."""
-    process = subprocess.Popen([sys.executable, "-m", "export.model_server", "--model_config_file", config,
+    process = subprocess.Popen([sys.executable, "-m", "export.server", "--model_config_file", config,
                                 "--rest_api_port", "0", "--file_system_poll_wait_seconds", "0"],
                                stdout=subprocess.PIPE, text=True)
     line = process.stdout.readline()

@@ -1,7 +1,7 @@
 """The model server's models: SavedModel versions loaded with TensorFlow, kept by version policy.
 
 A ``ModelStore`` watches the base path of every model of a ``models.config``
-(``export.model_config``): each ``poll`` loads the versions the model's policy asks for that
+(``export.server.model_config``): each ``poll`` loads the versions the model's policy asks for that
 are not loaded yet and unloads the others, as TF Serving's file-system source does;
 ``reconfigure`` switches to the models of a new config, as TF Serving does when it re-reads its
 config file. Requests find a ``Servable`` by model name and version, version label, or nothing
@@ -18,9 +18,9 @@ import tensorflow as tf
 from google.protobuf import json_format
 from tensorflow.core.protobuf import saved_model_pb2
 
-from export.model_config import ModelConfig
-from export.savedmodel import SIGNATURE, versions
-from serving.model import first_line
+from export.server.model_config import ModelConfig
+from serving.model import SAVED_MODEL_FILE, SIGNATURE, first_line, versions
+from serving.tensor_types import BY_CODE
 
 
 class RequestError(Exception):
@@ -33,12 +33,6 @@ class NotFound(RequestError):
     """An unknown model or version (HTTP 404)."""
 
     status = 404
-
-
-NUMPY_DTYPES = {tf.float16: np.float16, tf.float32: np.float32, tf.float64: np.float64, tf.int8: np.int8,
-                tf.int16: np.int16, tf.int32: np.int32, tf.int64: np.int64, tf.uint8: np.uint8,
-                tf.bool: np.bool_, tf.string: object}
-"""TensorFlow dtypes a request may feed, as numpy dtypes (strings: object arrays of bytes)."""
 
 
 @dataclass(frozen=True)
@@ -54,12 +48,12 @@ class Signature:
     inputs: dict[str, tf.TensorSpec]
 
     def input_dtypes(self) -> dict[str, tuple[np.dtype, str]]:
-        """Input name -> (numpy dtype, TensorFlow dtype name) for ``export.json_tensors``."""
+        """Input name -> (numpy dtype, TensorFlow dtype name) for ``export.server.json_tensors``."""
         specs = {}
         for name, spec in self.inputs.items():
-            if spec.dtype not in NUMPY_DTYPES:
+            if spec.dtype.as_datatype_enum not in BY_CODE:
                 raise RequestError(f"input {name}: dtype {spec.dtype.name} cannot be written in JSON here")
-            specs[name] = (np.dtype(NUMPY_DTYPES[spec.dtype]), spec.dtype.name)
+            specs[name] = (np.dtype(BY_CODE[spec.dtype.as_datatype_enum]), spec.dtype.name)
         return specs
 
     def __call__(self, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -110,7 +104,7 @@ class Servable:
     @classmethod
     def load(cls, name: str, version: int, path: str) -> "Servable":
         """The SavedModel at ``path``; OSError or ValueError if it cannot be loaded."""
-        with open(os.path.join(path, "saved_model.pb"), "rb") as f:
+        with open(os.path.join(path, SAVED_MODEL_FILE), "rb") as f:
             proto = saved_model_pb2.SavedModel.FromString(f.read())
         defs = proto.meta_graphs[0].signature_def if proto.meta_graphs else {}
         signature_defs = {key: json_format.MessageToDict(value, always_print_fields_with_no_presence=True,
@@ -167,7 +161,7 @@ class ModelStore:
                 with self._lock:
                     replaced = self._states.get(name, {}) if fresh else {}
                     states = {} if fresh else dict(self._states[name])
-                wanted = set(config.served(versions(config.base_path)))
+                wanted = set(config.served(versions(config.base_path, SAVED_MODEL_FILE)))
                 for version in sorted(wanted - set(states)):
                     states[version] = self._load(name, version, os.path.join(config.base_path, str(version)))
                 if any(states[version].state == "AVAILABLE" for version in wanted):  # never leave a model without one

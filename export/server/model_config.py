@@ -1,5 +1,5 @@
 """Reading TF Serving's ``models.config``: a text-format ``ModelServerConfig`` (the part the model
-server of ``export.model_server`` serves).
+server of ``export.server`` serves).
 
     model_config_list {
       config {

@@ -1,7 +1,7 @@
-"""TF Serving's REST API over a ``ModelStore`` (``export.servables``), served by ``http.server``.
+"""TF Serving's REST API over a ``ModelStore`` (``export.server.servables``), served by ``http.server``.
 
 ``RestApi`` maps (method, path, body) to (HTTP status, JSON object), following TF Serving's
-paths, JSON and status codes (see ``export.model_server`` for the endpoints); ``ModelServer``
+paths, JSON and status codes (see ``export.server`` for the endpoints); ``ModelServer``
 runs it on a ``ThreadingHTTPServer`` (HTTP/1.1, connections kept alive) in background threads,
 polls the models' base paths for new versions and, if asked, its ``models.config`` for changes.
 """
@@ -13,9 +13,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
-from export.json_tensors import parse_body, request_inputs, response_body, signature_name
-from export.model_config import read_model_config_file
-from export.servables import ModelStore, NotFound, RequestError
+from export.server.json_tensors import parse_body, request_inputs, response_body, signature_name
+from export.server.model_config import read_model_config_file
+from export.server.servables import ModelStore, NotFound, RequestError
 from serving.model import first_line
 
 PREDICT_PATH = re.compile(r"/v1/models/([^/:]+)(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?:(classify|regress|predict)",
@@ -29,7 +29,7 @@ class RestApi:
     """TF Serving's REST API over a ``ModelStore``: (method, path, body) -> (HTTP status, JSON object).
 
     Args:
-        store: the served models (``export.servables.ModelStore``).
+        store: the served models (``export.server.servables.ModelStore``).
     """
 
     def __init__(self, store):
@@ -114,7 +114,7 @@ class ModelServer:
     """The REST server over the models of ``configs``, in a background thread.
 
     Args:
-        configs: the models (``export.model_config.ModelConfig``).
+        configs: the models (``export.server.model_config.ModelConfig``).
         host, port: where to listen; port 0 picks a free one (see ``url``).
         poll_seconds: how often to look for new versions; 0 = only at ``start``.
         verbose: log every request on stderr.

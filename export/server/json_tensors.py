@@ -25,7 +25,7 @@ import json
 
 import numpy as np
 
-from export.servables import RequestError
+from export.server.servables import RequestError
 
 ROW, COLUMNAR = "row", "columnar"
 INT_RANGES = {np.dtype(dtype): (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))

@@ -16,7 +16,7 @@ import numpy as np
 import onnxruntime
 import tensorflow as tf
 
-from serving.model import SIGNATURE
+from serving.model import SIGNATURE, first_line
 from serving.numbers import to_bits
 
 TOLERANCE = 1e-4
@@ -124,6 +124,6 @@ def check_parity(savedmodel_dir: str, onnx_path: str, metadata: dict, rows: int 
         try:
             got = session.run(names, feed)
         except Exception as error:  # onnxruntime's errors derive from Exception only
-            raise ValueError(f"parity: onnxruntime cannot run the model: {str(error).strip().splitlines()[0]}") from None
+            raise ValueError(f"parity: onnxruntime cannot run the model: {first_line(error)}") from None
         report.add(expected, dict(zip(names, got)))
     return report

@@ -18,7 +18,7 @@ from l2e.lte.data.tasks import make_task
 from l2e.lte.evaluation import sample_examples
 from l2e.lte.model import state_size
 from l2e.lte.vocab import END_OF_INPUT, END_OF_OUTPUT, NEWLINE, VOCAB
-from l2e.nee.model import NeuralExecutionEngine
+from l2e.nee.model import NeuralExecutionEngine, engine_layer
 from serving.engine import FORMATS
 from serving.numbers import END, INFINITY
 
@@ -71,11 +71,6 @@ def load_run(run_dir: str) -> TrainedRun:
     return TrainedRun(run_dir, model, _kind(model, config, run_dir), config, metrics["final"])
 
 
-def nee_engine(model: keras.Model) -> NeuralExecutionEngine:
-    """The ``NeuralExecutionEngine`` layer of an NEE model."""
-    return next(layer for layer in model.layers if isinstance(layer, NeuralExecutionEngine))
-
-
 def lte_primer(config: dict) -> str:
     """The primer the run's final test evaluation read before every example (see
     ``l2e.lte.evaluation``): the executor is trained on streams and never starts from zero."""
@@ -98,7 +93,7 @@ def metadata(run: TrainedRun) -> dict:
     if run.kind == "nee":
         subroutine = run.config["subroutine"]
         fmt = FORMATS[subroutine]
-        num_bits = nee_engine(run.model).num_bits
+        num_bits = engine_layer(run.model).num_bits
         if num_bits != fmt.num_bits:
             raise ValueError(f"run: {run.path}: a {subroutine} model must have {fmt.num_bits} bits, "
                              f"this one has {num_bits}")

@@ -9,6 +9,7 @@ import os
 import keras
 
 from export.signatures import StepFunction, metadata_lookup
+from l2e.runs import write_atomically
 from serving.model import METADATA_SIGNATURE, SAVED_MODEL_FILE, SIGNATURE, versions
 
 CONFIG_FILE = "models.config"
@@ -54,8 +55,11 @@ def models_config(models_dir: str, base_path: str | None = None) -> str:
 def write_models_config(models_dir: str, base_path: str | None = None) -> str:
     """Write ``models_dir/models.config`` (see ``models_config``); returns its path."""
     path = os.path.join(models_dir, CONFIG_FILE)
-    temporary = f"{path}.tmp-{os.getpid()}"
-    with open(temporary, "w") as f:
-        f.write(models_config(models_dir, base_path))
-    os.replace(temporary, path)
+    text = models_config(models_dir, base_path)
+
+    def write(temporary):
+        with open(temporary, "w") as f:
+            f.write(text)
+
+    write_atomically(path, write)
     return path

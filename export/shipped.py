@@ -26,7 +26,7 @@ from google.protobuf.message import DecodeError
 from export.from_onnx import OnnxGraph
 from export.pipeline import write_version
 from export.savedmodel import write_models_config, write_savedmodel
-from serving.model import SAVED_MODEL_FILE, versions
+from serving.model import SAVED_MODEL_FILE, first_line, versions
 from serving.onnx_model import ONNX_FILE, SHIPPED_MODELS
 
 
@@ -51,7 +51,7 @@ def read_shipped(source: str, name: str) -> tuple[onnx.ModelProto, dict]:
             info = json.load(f)
         embedded = {entry.key: json.loads(entry.value) for entry in proto.metadata_props}
     except (OSError, ValueError, DecodeError) as error:
-        raise ValueError(f"shipped: cannot read {name}: {str(error).strip().splitlines()[0]}") from None
+        raise ValueError(f"shipped: cannot read {name}: {first_line(error)}") from None
     if info != embedded:
         raise ValueError(f"shipped: {json_path} differs from the metadata of {onnx_path}")
     return proto, info

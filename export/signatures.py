@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import tensorflow as tf
 
 from l2e.lte.model import state_size
-from l2e.nee.model import inference_model
+from l2e.nee.model import engine_layer, inference_model
 
-from export.run import TrainedRun, nee_engine
+from export.run import TrainedRun
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class StepFunction:
 
 def nee_step(model) -> StepFunction:
     """The inference step of an NEE model (the mask network fed the model's own pointer)."""
-    num_bits = nee_engine(model).num_bits
+    num_bits = engine_layer(model).num_bits
     serving = inference_model(model)
     signature = [tf.TensorSpec([None, None, num_bits], tf.float32, name="bits"),
                  tf.TensorSpec([None, None], tf.float32, name="mask")]

@@ -144,14 +144,19 @@ def test_find_min_training_arrays_encode_the_recorded_selection_sort_steps():
     arrays = step_training_arrays(recording, "find_min")
     assert list(arrays) == [9]
     steps = arrays[9]
-    assert steps.input_bits.shape == (16 * 9, 9, 10) and steps.input_bits.dtype == np.uint8
-    assert steps.target_value_bits.shape == (16 * 9, 10)
-    inputs = from_bits(steps.input_bits)
+    assert steps.bits.shape == (16 * 9, 9, 10) and steps.bits.dtype == np.float32
+    assert steps.value_bits.shape == (16 * 9, 10)
+    inputs = from_bits(steps.bits.astype(np.uint8))
     assert np.array_equal(inputs[:16, :8], values) and (inputs[:, 8] == END).all()
-    chosen = inputs[np.arange(len(inputs)), steps.target_pointer]
-    assert np.array_equal(chosen, from_bits(steps.target_value_bits))
-    one_hot = np.arange(9) == steps.target_pointer[:, None]
-    assert np.array_equal(steps.target_next_mask, steps.mask | one_hot)
+    pointer = steps.pointer.argmax(axis=1)
+    assert np.array_equal(steps.pointer, np.eye(9)[pointer])
+    chosen = inputs[np.arange(len(inputs)), pointer]
+    assert np.array_equal(chosen, from_bits(steps.value_bits.astype(np.uint8)))
+    assert np.array_equal(steps.next_mask, np.maximum(steps.mask, steps.pointer))
+    # the pointer target: evenly over the unmasked positions holding the smallest value
+    np.testing.assert_allclose(steps.pointer_target.sum(axis=1), 1.0)
+    assert (steps.pointer_target[np.arange(len(inputs)), pointer] > 0).all()
+    assert (steps.pointer_target[steps.mask > 0] == 0).all()
 
 
 def test_training_arrays_group_calls_by_sequence_length():
@@ -163,11 +168,11 @@ def test_training_arrays_group_calls_by_sequence_length():
     assert sorted(step_training_arrays(recording, "merge_step")) == [4, 6, 10]
     sums = arithmetic_training_arrays(recording, "add")
     edges = int(np.triu(suite.weights < INFINITY, k=1).sum())  # each edge relaxed once
-    assert sums.input_bits.shape == (edges, 2, 9)
-    a, b = from_bits(sums.input_bits).T
+    assert sums.bits.shape == (edges, 2, 9) and sums.mask.shape == (edges, 2)
+    a, b = from_bits(sums.bits.astype(np.uint8)).T
     expected = np.where((a == INFINITY) | (b == INFINITY), INFINITY, a + b)
-    assert np.array_equal(from_bits(sums.target_value_bits), expected)
-    assert arithmetic_training_arrays(recording, "mul").input_bits.shape == (0, 2, 12)
+    assert np.array_equal(from_bits(sums.value_bits.astype(np.uint8)), expected)
+    assert arithmetic_training_arrays(recording, "mul").bits.shape == (0, 2, 12)
 
 
 # --- argument checks ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from l2e.nee.model import (
     NeuralExecutionEngine,
     argmax_one_hot,
     build_nee_model,
+    engine_layer,
     inference_model,
 )
 from l2e.nee.experiment import step_correct
@@ -471,7 +472,7 @@ def test_tiny_model_overfits_a_batch_of_find_min_steps():
     model = build_nee_model(8, d_model=16, num_layers=1, ff_dim=32, dropout=0.0)
     # The decoder reads one start vector: its self-attention's softmax over that one key is 1
     # whatever the query and key, so they get no gradient (NEEExperiment skips them as well).
-    engine = next(layer for layer in model.layers if isinstance(layer, NeuralExecutionEngine))
+    engine = engine_layer(model)
     for block in engine.decoder_blocks:
         block.self_attention.query_projection.trainable = False
         block.self_attention.key_projection.trainable = False

@@ -39,17 +39,12 @@ def pca(points, num_components=2):
     return centred @ axes.T, variance[:num_components] / variance.sum()
 
 
-def _engine_layer(model):
-    from l2e.nee.model import NeuralExecutionEngine
-
-    return next(layer for layer in model.layers if isinstance(layer, NeuralExecutionEngine))
-
-
 def number_embeddings(model, numbers=np.arange(256)):
     """The NEE's embedding of each number: float [len(numbers), d_model]."""
+    from l2e.nee.model import engine_layer
     from serving.numbers import to_bits
 
-    engine = _engine_layer(model)
+    engine = engine_layer(model)
     vectors = np.asarray(engine.embedding.bit_vectors)
     return to_bits(numbers, engine.num_bits).astype(np.float64) @ vectors * np.sqrt(engine.d_model)
 
@@ -62,10 +57,10 @@ def nee_pointer_attention(model, values):
     """
     import tensorflow as tf
 
-    from l2e.nee.model import inference_model
+    from l2e.nee.model import engine_layer, inference_model
     from serving.numbers import END, to_bits
 
-    engine = _engine_layer(model)
+    engine = engine_layer(model)
     serving = inference_model(model)
     candidates = np.append(np.asarray(values, dtype=np.int64), END)[None]
     bits = tf.constant(to_bits(candidates, engine.num_bits).astype(np.float32))

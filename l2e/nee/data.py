@@ -2,11 +2,11 @@
 
 Training data are traces: an algorithm run on ``serving.oracle.RecordingEngine(OracleEngine())``
 records every subroutine call, and ``step_training_arrays`` / ``arithmetic_training_arrays``
-turn the recording into bits, masks and targets::
+turn the recording into ``Examples`` (bits, masks and targets)::
 
     recording = RecordingEngine(OracleEngine())
     selection_sort(recording, training_lists(rng, 1000).values)
-    arrays = step_training_arrays(recording, "find_min")[9]      # lists of 8 + the end token
+    examples = step_training_arrays(recording, "find_min")[9]    # lists of 8 + the end token
 
 Lists hold numbers 0..255. Graphs are weight matrices int64 [C, N, N], symmetric, INFINITY
 (511) for a missing edge and on the diagonal; their weights are at most 255 // D, D the largest
@@ -15,6 +15,7 @@ hop distance between two connected nodes, so every shortest-path distance fits 8
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -272,36 +273,32 @@ def graph_test_suite(rng, family: str, num_nodes: int, count: int = 100) -> Grap
     return GraphSuite(family, weights, rng.integers(0, num_nodes, size=count))
 
 
-@dataclass(frozen=True)
-class StepArrays:
-    """Training examples of a step subroutine, all of one sequence length N.
+class Examples(NamedTuple):
+    """E training examples of one sequence length N, float32: the model's inputs, then its targets.
 
     Attributes:
-        input_bits: uint8 [E, N, num_bits], the values, most significant bit first.
-        mask: bool [E, N], True = excluded.
-        target_value_bits: uint8 [E, num_bits], the value the step returns.
-        target_pointer: int64 [E], its position.
-        target_next_mask: bool [E, N].
+        bits: [E, N, num_bits], the input numbers, most significant bit first (arithmetic: the
+            two operands, N = 2).
+        mask: [E, N], 1 = excluded (all 0 for arithmetic).
+        pointer: [E, N], the true one-hot pointer, fed to the mask network (teacher forcing;
+            all 0 for arithmetic).
+        value_bits: [E, num_bits], the true value (the step's value, or the result).
+        pointer_target: [E, N], the pointer target spread evenly over the unmasked positions that
+            hold the smallest value (positions a model without positional encodings cannot tell
+            apart; all 0 for arithmetic).
+        next_mask: [E, N], the true next mask (all 0 for arithmetic).
     """
 
-    input_bits: np.ndarray
+    bits: np.ndarray
     mask: np.ndarray
-    target_value_bits: np.ndarray
-    target_pointer: np.ndarray
-    target_next_mask: np.ndarray
+    pointer: np.ndarray
+    value_bits: np.ndarray
+    pointer_target: np.ndarray
+    next_mask: np.ndarray
 
-
-@dataclass(frozen=True)
-class ArithmeticArrays:
-    """Training examples of an arithmetic subroutine.
-
-    Attributes:
-        input_bits: uint8 [E, 2, num_bits], the operands, most significant bit first.
-        target_value_bits: uint8 [E, num_bits], the result.
-    """
-
-    input_bits: np.ndarray
-    target_value_bits: np.ndarray
+    def take(self, rows) -> "Examples":
+        """The examples of ``rows`` (an index array or slice)."""
+        return Examples(*(a[rows] for a in self))
 
 
 def _check_recording(recording) -> RecordingEngine:
@@ -310,15 +307,15 @@ def _check_recording(recording) -> RecordingEngine:
     return recording
 
 
-def step_training_arrays(recording, subroutine: str) -> dict[int, StepArrays]:
-    """The recorded calls of a step subroutine as training arrays, grouped by sequence length.
+def step_training_arrays(recording, subroutine: str) -> dict[int, Examples]:
+    """The recorded calls of a step subroutine as training examples, grouped by sequence length.
 
     Args:
         recording: a RecordingEngine that ran algorithms (normally around the oracle engine).
         subroutine: "find_min" or "merge_step".
 
     Returns:
-        sequence length N -> StepArrays of every recorded call row of that length, in call
+        sequence length N -> ``Examples`` of every recorded call row of that length, in call
         order; bits of the subroutine's format (``serving.engine.FORMATS``).
     """
     subroutine = check_choice("subroutine", subroutine, STEP_SUBROUTINES)
@@ -326,29 +323,30 @@ def step_training_arrays(recording, subroutine: str) -> dict[int, StepArrays]:
     by_length = defaultdict(list)
     for call in _check_recording(recording).calls[subroutine]:
         by_length[call.values.shape[1]].append(call)
-    return {
-        length: StepArrays(
-            input_bits=to_bits(np.concatenate([call.values for call in group]), num_bits),
-            mask=np.concatenate([call.mask for call in group]),
-            target_value_bits=to_bits(
-                np.concatenate([call.step.value for call in group]), num_bits
-            ),
-            target_pointer=np.concatenate([call.step.pointer for call in group]),
-            target_next_mask=np.concatenate([call.step.next_mask for call in group]),
-        )
-        for length, group in sorted(by_length.items())
-    }
+    examples = {}
+    for length, group in sorted(by_length.items()):
+        values = np.concatenate([call.values for call in group])                  # [E, N]
+        mask = np.concatenate([call.mask for call in group])
+        smallest = np.where(mask, np.iinfo(np.int64).max, values).min(axis=1, keepdims=True)
+        tied = (~mask & (values == smallest)).astype(np.float32)
+        examples[length] = Examples(
+            bits=to_bits(values, num_bits).astype(np.float32), mask=mask.astype(np.float32),
+            pointer=np.eye(length, dtype=np.float32)[np.concatenate([call.step.pointer for call in group])],
+            value_bits=to_bits(np.concatenate([call.step.value for call in group]), num_bits).astype(np.float32),
+            pointer_target=tied / tied.sum(axis=1, keepdims=True),
+            next_mask=np.concatenate([call.step.next_mask for call in group]).astype(np.float32))
+    return examples
 
 
-def arithmetic_training_arrays(recording, subroutine: str) -> ArithmeticArrays:
-    """The recorded calls of an arithmetic subroutine as training arrays.
+def arithmetic_training_arrays(recording, subroutine: str) -> Examples:
+    """The recorded calls of an arithmetic subroutine as training examples (N = 2: the operands).
 
     Args:
         recording: a RecordingEngine that ran algorithms (normally around the oracle engine).
         subroutine: "add" or "mul".
 
     Returns:
-        ArithmeticArrays of every recorded operand pair, in call order (E = 0 if none).
+        ``Examples`` of every recorded operand pair, in call order (E = 0 if none).
     """
     subroutine = check_choice("subroutine", subroutine, ARITHMETIC_SUBROUTINES)
     calls = _check_recording(recording).calls[subroutine]
@@ -357,4 +355,6 @@ def arithmetic_training_arrays(recording, subroutine: str) -> ArithmeticArrays:
         np.concatenate([np.zeros(0, dtype=np.int64)] + [getattr(call, field) for call in calls])
         for field in ("a", "b", "result")
     )
-    return ArithmeticArrays(to_bits(np.stack([a, b], axis=1), num_bits), to_bits(result, num_bits))
+    empty = np.zeros((len(a), 2), np.float32)
+    return Examples(to_bits(np.stack([a, b], axis=1), num_bits).astype(np.float32), empty, empty,
+                    to_bits(result, num_bits).astype(np.float32), empty, empty)

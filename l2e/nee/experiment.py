@@ -21,11 +21,12 @@ import numpy as np
 import tensorflow as tf
 
 from l2e.nee.config import NEEConfig
+from l2e.nee.data import Examples
 from l2e.nee.evaluation import addition_scores, multiplication_scores
 from l2e.nee.keras_engine import KerasEngine
 from l2e.nee.losses import next_mask_loss, pointer_accuracy, pointer_loss, value_bits_loss
 from l2e.nee.model import build_nee_model
-from l2e.nee.traces import Examples, TraceBatches, seen_numbers
+from l2e.nee.traces import TraceBatches, seen_numbers
 from l2e.train.distribute import distribute_rows, local_rows
 from serving.engine import FORMATS, STEP_SUBROUTINES
 

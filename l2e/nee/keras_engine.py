@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from l2e.nee.model import NeuralExecutionEngine, inference_model
+from l2e.nee.model import engine_layer, inference_model
 from l2e.validation import check_choice
 from serving.engine import ARITHMETIC_SUBROUTINES, FORMATS, STEP_SUBROUTINES, LearnedEngine
 
@@ -37,8 +37,7 @@ class CompiledStep:
     """
 
     def __init__(self, model: keras.Model, max_positions: int = 1 << 17):
-        engine = next(layer for layer in model.layers if isinstance(layer, NeuralExecutionEngine))
-        self.num_bits = engine.num_bits
+        self.num_bits = engine_layer(model).num_bits
         self.max_positions = max_positions
         serving = inference_model(model)
         signature = [tf.TensorSpec([None, None, self.num_bits], tf.float32), tf.TensorSpec([None, None], tf.float32)]

@@ -175,18 +175,21 @@ def build_nee_model(
     return _wrap_engine(engine, teacher_forcing, name)
 
 
+def engine_layer(model: keras.Model) -> NeuralExecutionEngine:
+    """The ``NeuralExecutionEngine`` layer of an NEE model; ValueError if it has none."""
+    engine = next((layer for layer in model.layers if isinstance(layer, NeuralExecutionEngine)), None)
+    if engine is None:
+        raise ValueError(f"model {model.name!r} has no NeuralExecutionEngine layer")
+    return engine
+
+
 def inference_model(model, name=None):
     """The inference model (inputs ``bits``, ``mask``) sharing the weights of an NEE model.
 
     ``model`` is any model from ``build_nee_model`` (or loaded from its ``.keras`` file);
     the returned model's mask network is fed the one-hot argmax of its own pointer logits.
     """
-    engine = next(
-        (layer for layer in model.layers if isinstance(layer, NeuralExecutionEngine)), None
-    )
-    if engine is None:
-        raise ValueError(f"model {model.name!r} has no NeuralExecutionEngine layer")
-    return _wrap_engine(engine, teacher_forcing=False, name=name or f"{model.name}_inference")
+    return _wrap_engine(engine_layer(model), teacher_forcing=False, name=name or f"{model.name}_inference")
 
 
 def _wrap_engine(engine, teacher_forcing, name):

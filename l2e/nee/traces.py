@@ -9,22 +9,15 @@ same chunk and continues with the same batch. Validation chunks use ``[s, 1, i]`
 seen by a held-out addition run ``[s, 2]``.
 """
 
-from typing import NamedTuple
-
 import numpy as np
 
-from l2e.nee.data import (
-    arithmetic_training_arrays,
-    step_training_arrays,
-    training_graphs,
-    training_lists,
-)
+from l2e.nee.data import Examples, arithmetic_training_arrays, step_training_arrays, training_graphs, training_lists
 from serving.algorithms.dijkstra import dijkstra
 from serving.algorithms.merge_sort import merge_sort
 from serving.algorithms.prim import prim
 from serving.algorithms.selection_sort import selection_sort
 from serving.engine import STEP_SUBROUTINES
-from serving.numbers import INFINITY, MAX_FACTOR, from_bits
+from serving.numbers import INFINITY, MAX_FACTOR
 from serving.oracle import OracleEngine, RecordingEngine
 
 LISTS_PER_CHUNK = 64
@@ -36,55 +29,9 @@ INFINITY_SHARE = 0.1
 _TRAINING, _VALIDATION, _HOLDOUT = 0, 1, 2
 
 
-class Examples(NamedTuple):
-    """E examples of one sequence length N, float32, the model's inputs then its targets.
-
-    Attributes:
-        bits: [E, N, num_bits], the input numbers.
-        mask: [E, N], 1 = excluded (all 0 for arithmetic).
-        pointer: [E, N], the true one-hot pointer, fed to the mask network (teacher forcing).
-        value_bits: [E, num_bits], the true value.
-        pointer_target: [E, N], the pointer target spread evenly over the unmasked positions that
-            hold the smallest value (positions a model without positional encodings cannot tell
-            apart).
-        next_mask: [E, N], the true next mask.
-    """
-
-    bits: np.ndarray
-    mask: np.ndarray
-    pointer: np.ndarray
-    value_bits: np.ndarray
-    pointer_target: np.ndarray
-    next_mask: np.ndarray
-
-    def take(self, rows) -> "Examples":
-        return Examples(*(a[rows] for a in self))
-
-
 def seen_numbers(seed: int, count: int) -> np.ndarray:
     """The ``count`` numbers of 0..255 a held-out addition run trains on: sorted int64 [count]."""
     return np.sort(np.random.default_rng([seed, _HOLDOUT]).choice(256, count, replace=False))
-
-
-def _step_examples(recording: RecordingEngine, subroutine: str) -> dict[int, Examples]:
-    examples = {}
-    for length, arrays in step_training_arrays(recording, subroutine).items():
-        values = from_bits(arrays.input_bits)
-        smallest = np.where(arrays.mask, np.iinfo(np.int64).max, values).min(axis=1, keepdims=True)
-        tied = (~arrays.mask & (values == smallest)).astype(np.float32)
-        examples[length] = Examples(
-            arrays.input_bits.astype(np.float32), arrays.mask.astype(np.float32),
-            np.eye(length, dtype=np.float32)[arrays.target_pointer],
-            arrays.target_value_bits.astype(np.float32), tied / tied.sum(axis=1, keepdims=True),
-            arrays.target_next_mask.astype(np.float32))
-    return examples
-
-
-def _arithmetic_examples(recording: RecordingEngine, subroutine: str) -> dict[int, Examples]:
-    arrays = arithmetic_training_arrays(recording, subroutine)
-    empty = np.zeros(arrays.input_bits.shape[:2], np.float32)
-    return {2: Examples(arrays.input_bits.astype(np.float32), empty, empty,
-                        arrays.target_value_bits.astype(np.float32), empty, empty)}
 
 
 def chunk_examples(subroutine: str, rng: np.random.Generator, seen: np.ndarray) -> dict[int, Examples]:
@@ -107,8 +54,8 @@ def chunk_examples(subroutine: str, rng: np.random.Generator, seen: np.ndarray) 
     else:
         recording.mul(*rng.integers(0, MAX_FACTOR + 1, size=(2, PAIRS_PER_CHUNK)))
     if subroutine in STEP_SUBROUTINES:
-        return _step_examples(recording, subroutine)
-    return _arithmetic_examples(recording, subroutine)
+        return step_training_arrays(recording, subroutine)
+    return {2: arithmetic_training_arrays(recording, subroutine)}
 
 
 class TraceBatches:

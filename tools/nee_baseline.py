@@ -2,7 +2,7 @@
 
     python tools/nee_baseline.py train --out runs/nee-baseline --seconds 600
     python tools/nee_baseline.py evaluate --out runs/nee-baseline \
-        --nee runs/q2/nee-find-min/model.keras --figure docs/nee_baseline_accuracy.png
+        --nee runs/shipped/find_min/model.keras --figure docs/nee_baseline_accuracy.png
 
 ``train`` fits ``l2e.nee.baseline.build_baseline_model`` on lists of length 1..8 (one length per
 batch; values 0..255 with the hard cases of ``l2e.nee.data.training_lists``) with teacher forcing,
@@ -161,8 +161,9 @@ def main(argv=None):
     p.set_defaults(func=train)
     p = sub.add_parser("evaluate", help="evaluate the baseline (and the NEE) on list_test_suite")
     p.add_argument("--out", default="runs/nee-baseline")
-    p.add_argument("--nee", default="runs/q2/nee-find-min/model.keras",
-                   help="find-min NEE model; empty to skip")
+    p.add_argument("--nee", default="",
+                   help="a find-min NEE run's model.keras to evaluate beside the baseline, such as "
+                   "runs/shipped/find_min/model.keras from tools/train_shipped_models.py (default: none)")
     p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     p.add_argument("--figure", default="docs/nee_baseline_accuracy.png")
     p.add_argument("--seed", type=int, default=0)

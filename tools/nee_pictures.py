@@ -1,6 +1,6 @@
 """Pictures of the NEE and of the seq2seq baseline (paper figures 4 and 5 analogues).
 
-    python tools/nee_pictures.py --nee runs/q2/nee-find-min/model.keras \
+    python tools/nee_pictures.py --nee runs/shipped/find_min/model.keras \
         --baseline runs/nee-baseline/model.keras --docs docs
 
 - ``attention_maps.png``: for one list of 8 and one of 25, the baseline's last decoder block
@@ -132,8 +132,10 @@ def draw_pca(nee_model, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--nee", default="runs/q2/nee-find-min/model.keras")
-    parser.add_argument("--baseline", default="runs/nee-baseline/model.keras")
+    parser.add_argument("--nee", required=True,
+                        help="a find-min NEE run's model.keras (such as runs/shipped/find_min/model.keras)")
+    parser.add_argument("--baseline", default="runs/nee-baseline/model.keras",
+                        help="the baseline's model (tools/nee_baseline.py train; default runs/nee-baseline/model.keras)")
     parser.add_argument("--docs", default="docs")
     parser.add_argument("--seed", type=int, default=4)
     args = parser.parse_args(argv)

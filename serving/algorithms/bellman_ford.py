@@ -47,14 +47,13 @@ def bellman_ford(engine: Engine, weights, source) -> np.ndarray:
             break
         through_u = engine.add(weights[graph, u, v], distances[graph, u])
         candidates = np.full((batch, num_nodes, num_nodes + 1), infinity, dtype=np.int64)
-        candidates[graph, v, u + 1] = through_u
-        offered = np.zeros(candidates.shape, dtype=bool)
-        offered[graph, v, u + 1] = True
-        row_graph, row_node = np.nonzero(offered.any(axis=2))
+        candidates[graph, v, u + 1] = through_u  # a sum is finite (or RangeError), so INFINITY = none
+        row_graph, row_node = np.nonzero((candidates < infinity).any(axis=2))
         rows = candidates[row_graph, row_node]
+        masked = rows == infinity
+        masked[:, 0] = False
         rows[:, 0] = distances[row_graph, row_node]
-        offered[row_graph, row_node, 0] = True
-        step = engine.find_min(rows, ~offered[row_graph, row_node])
+        step = engine.find_min(rows, masked)
         changed[:] = False
         changed[row_graph, row_node] = step.pointer != 0
         distances[row_graph, row_node] = step.value

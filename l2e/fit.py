@@ -33,9 +33,10 @@ PAPERS = {"Learning-to-Execute": lte_config, "nee-*": nee_config}
 
 EXPERIMENTS = lte_config.EXPERIMENTS + nee_config.EXPERIMENTS
 
-RUNTIME_FLAGS = ("out", "resume", "steps", "time_limit", "distribute", "cpu_replicas", "json", "no_progress")
+RUNTIME_FLAGS = ("out", "resume", "steps", "time_limit", "distribute", "cpu_replicas", "precision", "json",
+                 "no_progress")
 """Flags that say how to run, not what to train: ``--resume`` takes every other flag from the run
-(``--steps`` and ``--time-limit`` may extend it)."""
+(``--steps`` and ``--time-limit`` may extend it; ``--precision`` applies from the resumed step on)."""
 
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(
@@ -47,7 +48,8 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--experiment", choices=EXPERIMENTS, default="memorization",
                    help="programs: Python programs -> printed integer; memorization: copy a digit string; "
                    "addition: two numbers -> their sum; nee-*: a Neural Execution Engine subroutine "
-                   "(find-min, merge step, addition, multiplication) on size-8 traces (default memorization)")
+                   "(find-min, merge step, addition, multiplication) on size-8 traces; nee-sort-vanilla: the "
+                   "paper's baseline, a vanilla transformer that sorts whole lists of 1..8 (default memorization)")
     p.add_argument("--preset", choices=sorted(lte_config.PRESETS), default="paper",
                    help="paper: 2x400 LSTM, trained until the learning rate falls below 1e-3, memorization at "
                    "most 20 epochs = 4000 minibatches, the paper's limit (GPU-sized); quick: 2x128 LSTM, 1500 "
@@ -127,7 +129,7 @@ def resumed_arguments(args, given: dict) -> argparse.Namespace:
             raise ValueError(f"resume: {args.out} does not record its arguments, and the flags given differ from "
                              f"its {differences}; repeat the flags that made it")
         return merged
-    base = {**vars(args), **recorded}
+    base = {**vars(args), **recorded, "precision": saved.get("precision")}  # kept unless given
     for name, value in given.items():
         if name in RUNTIME_FLAGS or value == recorded.get(name):
             continue
@@ -162,8 +164,9 @@ def main(argv=None) -> int:
     strategy = make_strategy(args.distribute)
     from l2e.train.loop import train
     if paper_of(args.experiment) is nee_config:
-        from l2e.nee.experiment import NEEExperiment as Experiment
+        from l2e.nee.experiment import NEEExperiment, VanillaExperiment
         config = nee_config.NEEConfig(**settings)
+        Experiment = VanillaExperiment if config.experiment == nee_config.VANILLA else NEEExperiment
     else:
         from l2e.lte.experiment import LTEExperiment as Experiment
         config = lte_config.LTEConfig(**settings)

@@ -138,6 +138,30 @@ def test_the_paper_preset_trains_memorization_for_the_papers_20_epochs():
     assert budget("--experiment", "memorization", "--preset", "quick") == 1500
 
 
+def test_resume_may_change_the_precision_and_a_later_resume_keeps_it(tmp_path):
+    """--precision says how to compute, not what to train: a resumed run takes it when given (a
+    run that predates the flag included) and keeps the one it last ran with when not."""
+    from l2e import runs
+    from l2e.fit import build_parser, given_arguments, resumed_arguments, run_settings
+
+    def resumed(*argv):
+        argv = ["--resume", "--out", str(tmp_path), *argv]
+        args = resumed_arguments(build_parser().parse_args(argv), given_arguments(argv))
+        return run_settings(args)[0]["precision"]
+
+    start = ["--experiment", "addition", "--length", "9"]
+    settings = run_settings(build_parser().parse_args(start))[0]
+    arguments = {k: v for k, v in vars(build_parser().parse_args(start)).items() if k != "precision"}
+    old = {k: v for k, v in settings.items() if k != "precision"}  # a run made before the flag
+    runs.write_metrics(str(tmp_path), {"config": old, "arguments": arguments, "history": []})
+    assert resumed() == "float32"
+    assert resumed("--precision", "bfloat16") == "bfloat16"
+    runs.write_metrics(str(tmp_path), {"config": {**old, "precision": "bfloat16"}, "arguments": arguments,
+                                       "history": []})
+    assert resumed() == "bfloat16"
+    assert resumed("--precision", "float32") == "float32"
+
+
 def losses_with_replicas(tmp_path, replicas):
     out = str(tmp_path / f"replicas{replicas}")
     result = fit("--experiment", "programs", "--length", "2", "--nesting", "1", "--steps", "15", "--seed", "5",
@@ -158,7 +182,8 @@ def test_two_cpu_replicas_train_like_one_at_the_same_global_batch(tmp_path):
     ("--experiment", "addition", "--nesting", "2"), ("--experiment", "programs", "--reverse"),
     ("--resume",), ("--length", "0"), ("--steps", "-3"), ("--experiment", "sorting"),
     ("--experiment", "nee-add", "--length", "3"), ("--experiment", "memorization", "--holdout", "3"),
-    ("--experiment", "nee-find-min", "--holdout", "3"),
+    ("--experiment", "nee-find-min", "--holdout", "3"), ("--experiment", "nee-add", "--precision", "bfloat16"),
+    ("--precision", "float16"),
 ])
 def test_bad_usage_is_one_line_and_exit_2_before_tensorflow_starts(args):
     assert_one_line_error(fit_before_tensorflow(*args))

@@ -53,7 +53,8 @@ class LTEExperiment:
         self.streams = CharStreams(self.task, self.curriculum, config.batch_size, config.unroll,
                                    seed=config.seed, split="train", stream_ids=rows)
         with strategy.scope():
-            self.model = build_lstm_executor(config.hidden_size, config.num_layers, seed=config.seed)
+            self.model = build_lstm_executor(config.hidden_size, config.num_layers, seed=config.seed,
+                                             precision=config.precision)
             self.optimizer = keras.optimizers.SGD(learning_rate=config.learning_rate)
             self.optimizer.build(self.model.trainable_variables)
         self.carried = distribute_rows(strategy, zero_state(self.model, len(rows)))

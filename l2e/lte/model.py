@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from l2e.lte.lstm_recurrence import lstm_sequence
+from l2e.lte.lstm_recurrence import window_recurrence
 from l2e.lte.vocab import VOCAB_SIZE
 
 
@@ -24,8 +24,18 @@ class WindowLSTM(keras.layers.LSTM):
     checkpoints and ``.keras`` files of the plain layer load into it. Inference (``training=False``,
     what evaluation and the exports trace) is Keras's own loop, which exports to ONNX ``LSTM`` ops.
 
-    Inputs [B, T, D] with a static T; the initial state (h, c), each [B, units].
+    Inputs [B, T, D] with a static T; the initial state (h, c), each [B, units]. ``precision``
+    (``float32`` or ``bfloat16``) is that of the training pass's matrix products; the variables and
+    the inference pass are float32 either way.
     """
+
+    def __init__(self, units, precision: str = "float32", **kwargs):
+        super().__init__(units, **kwargs)
+        self.recurrence = window_recurrence(precision)
+        self.precision = precision
+
+    def get_config(self):
+        return {**super().get_config(), "precision": self.precision}
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         plain = (not training or mask is not None or self.go_backwards or self.dropout or self.recurrent_dropout
@@ -33,15 +43,16 @@ class WindowLSTM(keras.layers.LSTM):
         if plain:
             return super().inner_loop(sequences, initial_state, mask, training=training)
         weights = [tf.identity(w.value) for w in (self.cell.kernel, self.cell.recurrent_kernel, self.cell.bias)]
-        outputs, h, c = lstm_sequence(sequences, initial_state[0], initial_state[1], *weights)
+        outputs, h, c = self.recurrence(sequences, initial_state[0], initial_state[1], *weights)
         return h, outputs, [h, c]
 
 
 def build_lstm_executor(hidden_size: int = 400, num_layers: int = 2, vocab_size: int = VOCAB_SIZE,
                         init_scale: float = 0.08, seed: int | None = None,
-                        lstm_layer: type[keras.layers.LSTM] = WindowLSTM) -> keras.Model:
+                        lstm_layer: type[keras.layers.LSTM] = WindowLSTM, precision: str = "float32") -> keras.Model:
     """The executor as a functional model (``lstm_layer=keras.layers.LSTM``: Keras's own layer, for
-    comparisons; the variables are the same).
+    comparisons; the variables are the same). ``precision``: that of the LSTM's training products
+    (:class:`WindowLSTM` only).
 
     Inputs: ``ids`` int32 [B, T] (T may vary between calls), then for each layer ``h{i}`` and
     ``c{i}``, float32 [B, hidden_size]. Outputs: ``logits`` float32 [B, T, vocab_size], then the
@@ -56,13 +67,16 @@ def build_lstm_executor(hidden_size: int = 400, num_layers: int = 2, vocab_size:
     for i in range(num_layers):
         states_in += [keras.Input(shape=(hidden_size,), name=f"h{i}"),
                       keras.Input(shape=(hidden_size,), name=f"c{i}")]
+    precision_setting = {} if precision == "float32" else {"precision": precision}
+    if precision_setting and not issubclass(lstm_layer, WindowLSTM):
+        raise ValueError(f"precision {precision}: only WindowLSTM computes in another precision")
     x = keras.layers.Embedding(vocab_size, hidden_size, embeddings_initializer=uniform(0), name="embedding")(ids)
     states_out = []
     for i in range(num_layers):
         lstm = lstm_layer(
             hidden_size, return_sequences=True, return_state=True, unit_forget_bias=False,
             kernel_initializer=uniform(10 * i + 1), recurrent_initializer=uniform(10 * i + 2),
-            bias_initializer=uniform(10 * i + 3), name=f"lstm{i}")
+            bias_initializer=uniform(10 * i + 3), name=f"lstm{i}", **precision_setting)
         x, h, c = lstm(x, initial_state=states_in[2 * i:2 * i + 2])
         states_out += [h, c]
     logits = keras.layers.Dense(vocab_size, kernel_initializer=uniform(100), bias_initializer=uniform(101),

@@ -13,14 +13,19 @@ alike:
   with l2e's LSTM layer (``WindowLSTM``: the window recurrence with its hand-written gradient) and
   once with Keras's own ``LSTM`` layer (its step-by-step loop).
 
-Two ratios: l2e loop / bare with the same layer must be at least 0.9 (the curriculum, streams
+- l2e, bfloat16: the l2e loop with ``--precision bfloat16`` (the LSTM's matrix products in
+  bfloat16, everything else float32).
+
+The ratios: l2e loop / bare with the same layer must be at least 0.9 (the curriculum, streams
 and carry-over cost under 10%); bare WindowLSTM / bare Keras LSTM is what the training
-recurrence gains.
+recurrence gains; l2e bfloat16 / l2e float32 is what bfloat16 products gain on this CPU (AMX or
+AVX512_BF16 make them fast; elsewhere they may be slower).
 
     python tools/bench/train.py [--rounds 4] [--steps 30] [--hidden-size 400]
 """
 
 import argparse
+import dataclasses
 import os
 import time
 
@@ -92,6 +97,7 @@ def main():
                        check_every=100)
     bare_strategy = tf.distribute.MirroredStrategy() if args.bare_strategy == "mirrored" else tf.distribute.get_strategy()
     contenders = {"l2e loop": l2e_loop(config),
+                  "l2e loop, bfloat16": l2e_loop(dataclasses.replace(config, precision="bfloat16")),
                   "bare keras fit, WindowLSTM": bare_keras(config, bare_strategy, WindowLSTM),
                   "bare keras fit, keras LSTM": bare_keras(config, bare_strategy, keras.layers.LSTM)}
     for run in contenders.values():
@@ -110,7 +116,8 @@ def main():
     print(f"\nratio l2e loop / bare WindowLSTM = {seconds['bare keras fit, WindowLSTM'] / seconds['l2e loop']:.3f}; "
           f"bare WindowLSTM / bare keras LSTM = "
           f"{seconds['bare keras fit, keras LSTM'] / seconds['bare keras fit, WindowLSTM']:.3f}; "
-          f"l2e loop / bare keras LSTM = {seconds['bare keras fit, keras LSTM'] / seconds['l2e loop']:.3f} "
+          f"l2e loop / bare keras LSTM = {seconds['bare keras fit, keras LSTM'] / seconds['l2e loop']:.3f}; "
+          f"l2e bfloat16 / l2e float32 = {seconds['l2e loop'] / seconds['l2e loop, bfloat16']:.3f} "
           f"({args.rounds} rounds x {args.steps} steps each; bare under the {args.bare_strategy} strategy)")
 
 

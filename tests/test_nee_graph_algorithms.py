@@ -13,6 +13,7 @@ from onnx_models import write_exact_models
 from serving.algorithms.bellman_ford import bellman_ford
 from serving.algorithms.floyd_warshall import floyd_warshall
 from serving.algorithms.kruskal import kruskal
+from serving.algorithms.merge_sort import merge_sort, merge_sort_order
 from serving.algorithms.prim import is_spanning_forest
 from serving.numbers import INFINITY, WIDE, RangeError
 from serving.oracle import OracleEngine, RecordingEngine
@@ -105,6 +106,32 @@ def test_bellman_ford_relaxes_only_out_of_changed_nodes_and_stops():
     assert bellman_ford(recording, path, [0]).tolist() == [[0, 3, 6, 9, 12, 15]]
     assert [len(call.a) for call in recording.calls["add"]] == [1] * 5
     assert len(recording.calls["find_min"]) == 5
+
+
+def test_merge_sort_order_is_the_stable_argsort_in_8_and_32_bits():
+    rng = np.random.default_rng(12)
+    for bits, size in ((8, 1), (8, 7), (8, 33), (32, 21)):
+        values = rng.integers(0, 2**bits, (5, size)) // 64 * 64  # many equal numbers
+        engine = ORACLE if bits == 8 else WideEngine(ByteOracle(), WIDE)
+        ordered, order = merge_sort_order(engine, values)
+        assert np.array_equal(order, np.argsort(values, axis=1, kind="stable"))
+        assert np.array_equal(ordered, np.take_along_axis(values, order, axis=1))
+
+
+def test_kruskal_merges_the_weights_alone_in_their_own_width():
+    """The weights are sorted as they are, with their order: 8-bit weights take exactly the
+    merge steps of an 8-bit merge sort of the same (padded) rows, never a wider number."""
+    suite = graph_test_suite(np.random.default_rng(13), "erdos_renyi", 12, 4)
+    recording = RecordingEngine(ORACLE)
+    kruskal(recording, suite.weights)
+    rows = [np.sort(w[np.triu(w < INFINITY, k=1)]) for w in suite.weights]
+    padded = np.full((len(rows), max(map(len, rows))), 255)
+    for row, weights in zip(padded, rows):
+        row[:len(weights)] = weights
+    sorting = RecordingEngine(ORACLE)
+    merge_sort(sorting, padded)
+    assert len(recording.calls["merge_step"]) == len(sorting.calls["merge_step"])
+    _assert_every_call_is_8_bit(recording)
 
 
 def test_kruskal_takes_equal_weights_in_edge_order_and_handles_graphs_without_edges():

@@ -3,11 +3,10 @@
 import numpy as np
 
 from serving.algorithms.inputs import check_graphs
-from serving.algorithms.merge_sort import merge_sort
+from serving.algorithms.merge_sort import merge_sort_order
 from serving.algorithms.union_find import UnionFind
 from serving.engine import Engine
-from serving.numbers import NumberSpace
-from serving.wide import WideEngine, as_wide
+from serving.wide import as_wide
 
 
 def edge_list(weights: np.ndarray, infinity: int) -> np.ndarray:
@@ -20,17 +19,14 @@ def edge_list(weights: np.ndarray, infinity: int) -> np.ndarray:
 def kruskal(engine: Engine, weights) -> list[np.ndarray]:
     """Minimum spanning forests of B undirected graphs by Kruskal's algorithm.
 
-    Each edge gets the key ``w << b | index`` (its weight's bits, then its index in
-    ``edge_list`` in b bits: the bits moved, nothing added), so that equal weights keep the
-    edges' order and every key names its edge. ``merge_sort`` sorts the keys of all B graphs in
-    one batch (a graph with fewer edges is padded with the largest key of the space, which sorts
-    last). In key order, an edge joins the forest if its ends lie in different trees, which a
-    union-find in numpy keeps.
+    ``merge_sort_order`` sorts the weights of all B graphs' edges in one batch and gives the
+    order it put them in (a graph with fewer edges is padded with the space's largest value,
+    which sorts after every real edge because the merges are stable). In that order, an edge
+    joins the forest if its ends lie in different trees, which a union-find in numpy keeps.
 
     Args:
         engine: executes the merge steps; a ``serving.wide.WideEngine`` counts in its space, any
-            other engine in 8 bits (``serving.wide.as_wide``); the keys are compared in a space
-            b bits wider.
+            other engine in 8 bits (``serving.wide.as_wide``).
         weights: int64 [B, N, N], symmetric, weights[b, u, v] the weight of edge u - v
             (0..max_value of the space), the space's INFINITY where there is none.
 
@@ -44,13 +40,11 @@ def kruskal(engine: Engine, weights) -> list[np.ndarray]:
     most = max(len(graph_edges) for graph_edges in edges)
     if most == 0:
         return [graph_edges for graph_edges in edges]
-    index_bits = most.bit_length()  # index `most` is never an edge's, so a real key is below the padding
-    keys_space = NumberSpace(engine.space.bits + index_bits)
-    keys = np.full((len(edges), most), keys_space.max_value, dtype=np.int64)
+    padded = np.full((len(edges), most), engine.space.max_value, dtype=np.int64)
     for row, graph_edges in enumerate(edges):
-        keys[row, :len(graph_edges)] = (graph_edges[:, 2] << index_bits) | np.arange(len(graph_edges))
-    order = merge_sort(WideEngine(engine.inner, keys_space), keys) & (2**index_bits - 1)
-    return [_forest(graph_edges, row_order[row_order < len(graph_edges)], len(weights[0]))
+        padded[row, :len(graph_edges)] = graph_edges[:, 2]
+    order = merge_sort_order(engine, padded)[1]
+    return [_forest(graph_edges, row_order[(row_order >= 0) & (row_order < len(graph_edges))], len(weights[0]))
             for graph_edges, row_order in zip(edges, order)]
 
 

@@ -47,20 +47,31 @@ def until_end(
 def collect_until_end(
     subroutine: StepSubroutine, values: np.ndarray, mask: np.ndarray, num_outputs: int, end: int
 ) -> np.ndarray:
-    """The values a step subroutine emits before END, in order: int64 [R, num_outputs].
+    """The values a step subroutine emits before END, in order: int64 [R, num_outputs]
+    (:func:`emitted_until_end` without the pointers)."""
+    return emitted_until_end(subroutine, values, mask, num_outputs, end)[0]
+
+
+def emitted_until_end(
+    subroutine: StepSubroutine, values: np.ndarray, mask: np.ndarray, num_outputs: int, end: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The values a step subroutine emits before END and the positions it points at, in order:
+    int64 [R, num_outputs] each.
 
     Runs ``until_end`` with at most ``num_outputs + 1`` calls (``values`` [R, L], ``mask``
-    [R, L] and ``end`` as there). A row that ends early is padded with END; values beyond
-    ``num_outputs`` are dropped (both only happen with an inexact engine).
+    [R, L] and ``end`` as there). A row that ends early is padded with END and pointer -1;
+    values beyond ``num_outputs`` are dropped (both only happen with an inexact engine).
     """
     emitted = np.full((len(values), num_outputs), end, dtype=np.int64)
+    pointers = np.full((len(values), num_outputs), -1, dtype=np.int64)
     count = np.zeros(len(values), dtype=np.int64)
     for rows, step in until_end(subroutine, values, mask, num_outputs + 1, end):
         keep = (step.value != end) & (count[rows] < num_outputs)
         kept_rows = rows[keep]
         emitted[kept_rows, count[kept_rows]] = step.value[keep]
+        pointers[kept_rows, count[kept_rows]] = step.pointer[keep]
         count[kept_rows] += 1
-    return emitted
+    return emitted, pointers
 
 
 def pairwise_min(engine: Engine, old: np.ndarray, new: np.ndarray) -> Step:

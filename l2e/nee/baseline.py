@@ -8,10 +8,11 @@ maps the whole list to the whole sorted list, as a vanilla transformer does:
       -> num_layers x BaselineDecoderBlock (causal self-attention, cross-attention over memory)
       -> logits [B, T, 256] (softmax over the values 0..255)
 
-Training feeds the true sorted prefix (teacher forcing); ``greedy_sort`` decodes N steps, each
-time feeding back the most likely value. The numbers use the NEE's bitwise embedding; the
-positional encodings (absent in the NEE) are what a vanilla transformer has, and what ties it
-to the lengths it was trained on.
+Training feeds the true sorted prefix (teacher forcing; ``SortingBatches`` is the stream of
+batches that ``l2e.nee.experiment.VanillaExperiment`` trains on); ``greedy_sort`` decodes N
+steps, each time feeding back the most likely value. The numbers use the NEE's bitwise
+embedding; the positional encodings (absent in the NEE) are what a vanilla transformer has, and
+what ties it to the lengths it was trained on.
 """
 
 import math
@@ -23,7 +24,9 @@ from keras import ops
 
 from l2e.nee.attention import EXCLUDED_SCORE, MaskedAttention, _softmax_over_kept
 from l2e.nee.blocks import EncoderBlock, _PostNormBlock
+from l2e.nee.data import TRAINING_SIZE, training_lists
 from l2e.nee.embedding import BitEmbedding
+from l2e.nee.traces import LISTS_PER_CHUNK
 from serving.numbers import MAX_LIST_VALUE, to_bits
 
 VALUE_BITS = 8
@@ -194,6 +197,39 @@ def teacher_forcing_arrays(values):
     values = np.asarray(values, dtype=np.int64)
     targets = np.sort(values, axis=1)
     return (to_bits(values, VALUE_BITS).astype(np.float32), decoder_tokens(targets[:, :-1]), targets)
+
+
+class SortingBatches:
+    """An endless, resumable stream of teacher-forcing batches of lists to sort.
+
+    Batch i of seed s is ``batch_size`` lists of one length 1..8 (``l2e.nee.data.training_lists``:
+    values 0..255 with the hard cases), drawn from ``numpy.random.default_rng([s, 0, i])``, so the
+    stream's whole state is i; the held-out lists come from ``[s, 1, c]``, as the chunks of
+    ``l2e.nee.traces.TraceBatches`` do.
+    """
+
+    def __init__(self, batch_size: int, seed: int):
+        self.batch_size = batch_size
+        self.seed = seed
+        self.batch = 0
+
+    def next_batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``teacher_forcing_arrays`` of the next batch: bits, decoder_bits and targets."""
+        rng = np.random.default_rng([self.seed, 0, self.batch])
+        self.batch += 1
+        size = int(rng.integers(1, TRAINING_SIZE + 1))
+        return teacher_forcing_arrays(training_lists(rng, self.batch_size, size).values)
+
+    def state_dict(self) -> dict:
+        return {"batch": self.batch}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.batch = state["batch"]
+
+    def validation(self, chunks: int) -> np.ndarray:
+        """Held-out lists of the training size: int64 [chunks * 64, 8]."""
+        return np.concatenate([training_lists(np.random.default_rng([self.seed, 1, chunk]), LISTS_PER_CHUNK).values
+                               for chunk in range(chunks)])
 
 
 class GreedySorter:

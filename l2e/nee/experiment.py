@@ -11,6 +11,13 @@ with the original code's method (REFERENCE section 2), on the shared loop (:mod:
 - Every ``check_every`` steps: accuracies on held-out size-8 steps of the training distribution
   (value: all bits; pointer: a smallest unmasked value; mask: every position, true pointer fed);
   training is finished after ``patience`` perfect checks in a row.
+
+``VanillaExperiment`` trains the paper's baseline (``nee-sort-vanilla``, figure 3) the same way:
+a vanilla transformer (``l2e.nee.baseline``) that writes whole sorted lists of length 1..8,
+teacher forced, the cross-entropy of each output value averaged over the list; Adam under a
+linear decay with the gradients clipped at a global norm (``l2e.nee.config.VANILLA_SCHEDULE``);
+checked on held-out lists of 8 sorted by greedy decoding, and finally on the ``list_test_suite``
+lists of ``VANILLA_TEST_SIZES``.
 """
 
 import dataclasses
@@ -20,18 +27,22 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from l2e.nee.config import NEEConfig
+from l2e.nee.baseline import GreedySorter, SortingBatches, build_baseline_model
+from l2e.nee.config import SUBROUTINE_SETTINGS, VANILLA_CLIP_NORM, VANILLA_SCHEDULE, NEEConfig
 from l2e.nee.data import Examples
-from l2e.nee.evaluation import addition_scores, multiplication_scores
+from l2e.nee.evaluation import addition_scores, multiplication_scores, output_scores, table_lists
 from l2e.nee.keras_engine import KerasEngine
 from l2e.nee.losses import next_mask_loss, pointer_accuracy, pointer_loss, value_bits_loss
 from l2e.nee.model import build_nee_model
 from l2e.nee.traces import TraceBatches, seen_numbers
-from l2e.train.distribute import distribute_rows, local_rows
+from l2e.train.distribute import clip_across_replicas, distribute_rows, local_rows
 from serving.engine import FORMATS, STEP_SUBROUTINES
 
 VALIDATION_ROWS = 4096
 """Rows per forward pass of the periodic check."""
+
+VANILLA_TEST_SIZES = (8, 16, 25, 50, 75, 100)
+"""The list lengths of the vanilla baseline's final evaluation (100 ``list_test_suite`` lists each)."""
 
 
 @keras.saving.register_keras_serializable(package="l2e")
@@ -63,7 +74,16 @@ def step_correct(outputs: dict, examples: Examples) -> dict[str, np.ndarray]:
 
 
 class NEEExperiment:
-    """One NEE subroutine trained under a ``tf.distribute`` strategy (an :class:`l2e.train.experiment.Experiment`)."""
+    """One NEE subroutine trained under a ``tf.distribute`` strategy (an :class:`l2e.train.experiment.Experiment`).
+
+    What a subclass trains is in ``_stream``, ``_build_model``, ``_schedule``, ``_replica_step``,
+    ``validate`` (its accuracy ``streak_measure`` counts the perfect checks), ``final_evaluation``
+    and ``summary_table``; the optimizer, the distributed step, the checks and the checkpointed
+    state are shared.
+    """
+
+    streak_measure = "val_step_accuracy"
+    """The accuracy of ``validate`` whose perfect checks in a row finish the run (``patience``)."""
 
     def __init__(self, config: NEEConfig, strategy: tf.distribute.Strategy):
         self.settings = config
@@ -73,15 +93,12 @@ class NEEExperiment:
         self.learns_steps = self.subroutine in STEP_SUBROUTINES
         self.rows = local_rows(strategy, config.batch_size)
         self.seen = seen_numbers(config.seed, config.holdout) if self.subroutine == "add" else None
-        self.batches = TraceBatches(self.subroutine, config.batch_size, config.seed, self.seen)
+        self.batches = self._stream()
         self.validation = self.batches.validation(config.validation_chunks)
         keras.utils.set_random_seed(config.seed)
         with strategy.scope():
-            self.model = build_nee_model(FORMATS[self.subroutine].num_bits, config.d_model, config.num_layers,
-                                         config.ff_dim, config.dropout, config.mask_filters,
-                                         config.scalable_softmax, config.encoder_layers,
-                                         name=f"nee_{self.subroutine}")
-            self.schedule = WarmupSchedule(config.d_model, config.warmup)
+            self.model = self._build_model()
+            self.schedule = self._schedule()
             self.optimizer = keras.optimizers.Adam(self.schedule, beta_1=0.9, beta_2=0.98, epsilon=1e-9)
             self.optimizer.build(self.model.trainable_variables)
         self.steps = 0
@@ -98,6 +115,20 @@ class NEEExperiment:
     @property
     def finished(self) -> bool:
         return self.settings.patience > 0 and self.perfect_streak >= self.settings.patience
+
+    def _stream(self) -> TraceBatches:
+        """The training batches: ``next_batch()`` (a sequence of arrays whose first axis is the
+        global batch), ``validation(chunks)``, ``state_dict()`` and ``load_state_dict``."""
+        return TraceBatches(self.subroutine, self.settings.batch_size, self.settings.seed, self.seen)
+
+    def _build_model(self) -> keras.Model:
+        config = self.settings
+        return build_nee_model(FORMATS[self.subroutine].num_bits, config.d_model, config.num_layers, config.ff_dim,
+                               config.dropout, config.mask_filters, config.scalable_softmax, config.encoder_layers,
+                               name=f"nee_{self.subroutine}")
+
+    def _schedule(self) -> keras.optimizers.schedules.LearningRateSchedule:
+        return WarmupSchedule(self.settings.d_model, self.settings.warmup)
 
     def trackables(self) -> dict:
         """The model's variables as an explicit list, the optimizer.
@@ -129,8 +160,8 @@ class NEEExperiment:
         return {name: self.strategy.reduce(tf.distribute.ReduceOp.SUM, s, axis=None) for name, s in sums.items()}
 
     def train_step(self) -> dict:
-        batch = self.batches.next_batch().take(slice(self.rows.start, self.rows.stop))
-        sums = self._train_fn(distribute_rows(self.strategy, list(batch)))
+        batch = [array[self.rows.start:self.rows.stop] for array in self.batches.next_batch()]
+        sums = self._train_fn(distribute_rows(self.strategy, batch))
         self.steps += 1
         return {**{name: float(value) for name, value in sums.items()}, "examples": self.settings.batch_size}
 
@@ -155,7 +186,7 @@ class NEEExperiment:
         seconds, since = now - self._last_check[0], self.steps - self._last_check[1]
         examples = max(sums["examples"], 1.0)
         validation = self.validate()
-        self.perfect_streak = self.perfect_streak + 1 if validation["val_step_accuracy"] == 1.0 else 0
+        self.perfect_streak = self.perfect_streak + 1 if validation[self.streak_measure] == 1.0 else 0
         self._last_check = (time.monotonic(), self.steps)
         losses = {name: value / examples for name, value in sums.items() if name.endswith("_loss")}
         return {"loss": sum(losses.values()), **losses, **validation, "perfect_streak": self.perfect_streak,
@@ -204,3 +235,61 @@ class NEEExperiment:
     def load_arrays(self, arrays: dict) -> None:
         """Nothing to restore: the stream's state is in ``state_dict``."""
 
+
+
+class VanillaExperiment(NEEExperiment):
+    """The vanilla-transformer baseline (``nee-sort-vanilla``) under a ``tf.distribute`` strategy."""
+
+    streak_measure = "val_exact_accuracy"
+
+    def __init__(self, config: NEEConfig, strategy: tf.distribute.Strategy):
+        super().__init__(config, strategy)
+        self.sorter = GreedySorter(self.model)
+
+    @property
+    def config(self) -> dict:
+        return {name: value for name, value in super().config.items() if name not in SUBROUTINE_SETTINGS}
+
+    def _stream(self) -> SortingBatches:
+        return SortingBatches(self.settings.batch_size, self.settings.seed)
+
+    def _build_model(self) -> keras.Model:
+        config = self.settings
+        return build_baseline_model(config.d_model, config.num_layers, config.ff_dim, config.dropout)
+
+    def _schedule(self) -> keras.optimizers.schedules.LearningRateSchedule:
+        return keras.optimizers.schedules.PolynomialDecay(**VANILLA_SCHEDULE)
+
+    def _replica_step(self, bits, decoder_bits, targets):
+        """One replica's lists: bits [b, N, 8], decoder_bits [b, N, 9], targets [b, N]."""
+        with tf.GradientTape() as tape:
+            logits = self.model({"bits": bits, "decoder_bits": decoder_bits}, training=True)["logits"]
+            per_list = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True),
+                                      axis=1)
+            loss = tf.reduce_sum(per_list) / self.settings.batch_size
+        variables = self.model.trainable_variables
+        gradients, _ = clip_across_replicas(tape.gradient(loss, variables), VANILLA_CLIP_NORM)
+        self.optimizer.apply_gradients(zip(gradients, variables))
+        return {"value_loss": tf.reduce_sum(per_list)}
+
+    def validate(self) -> dict:
+        """Accuracies of greedy decoding on the held-out lists of 8: per number, and whole lists."""
+        scores = output_scores(self.sorter(self.validation), np.sort(self.validation, axis=1))
+        return {"val_per_number_accuracy": scores["per_number"], "val_exact_accuracy": scores["exact"]}
+
+    def final_evaluation(self) -> dict:
+        """Held-out accuracies, and greedy decoding on the Table-1 lists (``table_lists``, seed 0)
+        of each of ``VANILLA_TEST_SIZES``."""
+        lists = []
+        for size in VANILLA_TEST_SIZES:
+            values = table_lists(size)
+            lists.append({"size": size, **output_scores(self.sorter(values), np.sort(values, axis=1))})
+        return {"validation": self.validate(), "lists": lists}
+
+    @staticmethod
+    def summary_table(final: dict) -> str:
+        lines = ["| held-out lists of 8 | accuracy |", "|---|---|"]
+        lines += [f"| {name} | {value:.4f} |" for name, value in final["validation"].items()]
+        lines += ["", "| list length | per number | whole list |", "|---|---|---|"]
+        lines += [f"| {row['size']} | {row['per_number']:.4f} | {row['exact']:.4f} |" for row in final["lists"]]
+        return "\n".join(lines)

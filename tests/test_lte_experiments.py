@@ -1,11 +1,17 @@
-"""tools/lte_experiments.py reports the runs of one step budget together, wherever each stopped."""
+"""tools/lte_experiments.py reports the runs of one step budget together, wherever each stopped;
+a larger budget continues a smaller one's run (l2e.lte.sweeps)."""
 
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-import lte_experiments  # noqa: E402
+import pytest
+from tool_scripts import load_tool
+
+from l2e.lte.sweeps import start_from_a_smaller_budget
+
+
+@pytest.fixture
+def lte_experiments():
+    return load_tool("lte_experiments")
 
 
 def _write_run(runs, strategy, budget, stopped_at, accuracy, seed=0):
@@ -24,7 +30,7 @@ def _checkpoint(out):
     (out / "checkpoints" / "checkpoint").write_text('model_checkpoint_path: "ckpt-1"\n')
 
 
-def test_runs_that_stop_at_the_learning_rate_floor_stay_in_their_budget_block(tmp_path, monkeypatch):
+def test_runs_that_stop_at_the_learning_rate_floor_stay_in_their_budget_block(tmp_path, monkeypatch, lte_experiments):
     monkeypatch.setattr(lte_experiments, "RUNS", str(tmp_path / "runs"))
     monkeypatch.setattr(lte_experiments, "DOCS", str(tmp_path))
     _write_run(tmp_path / "runs", "baseline", 500, 300, 0.75)
@@ -39,7 +45,7 @@ def test_runs_that_stop_at_the_learning_rate_floor_stay_in_their_budget_block(tm
     assert (tmp_path / "programs_strategies_L1N1_S500_s0.png").exists()
 
 
-def test_each_seed_of_a_budget_gets_its_own_block(tmp_path, monkeypatch):
+def test_each_seed_of_a_budget_gets_its_own_block(tmp_path, monkeypatch, lte_experiments):
     monkeypatch.setattr(lte_experiments, "RUNS", str(tmp_path / "runs"))
     monkeypatch.setattr(lte_experiments, "DOCS", str(tmp_path))
     for seed, (baseline, combined) in enumerate([(0.75, 0.5), (0.5, 0.625)]):
@@ -54,21 +60,20 @@ def test_each_seed_of_a_budget_gets_its_own_block(tmp_path, monkeypatch):
     assert (tmp_path / "programs_strategies_L1N1_S500_s1.png").exists()
 
 
-def test_a_larger_budget_continues_the_run_of_the_largest_smaller_one(tmp_path, monkeypatch):
+def test_a_larger_budget_continues_the_run_of_the_largest_smaller_one(tmp_path):
     runs = tmp_path / "runs"
-    monkeypatch.setattr(lte_experiments, "RUNS", str(runs))
     for budget in (200, 500):
         _write_run(runs, "combined", budget, budget, budget / 1000)
         _checkpoint(runs / f"programs-combined-L1N1-S{budget}-s0")
     _write_run(runs, "baseline", 500, 300, 0.75)  # stopped at the learning-rate floor
     _checkpoint(runs / "programs-baseline-L1N1-S500-s0")
 
-    assert lte_experiments.start_from_a_smaller_budget("programs-combined-L1N1-S800-s0") == \
+    assert start_from_a_smaller_budget(str(runs), "programs-combined-L1N1-S800-s0") == \
         "programs-combined-L1N1-S500-s0"
     continued = json.loads((runs / "programs-combined-L1N1-S800-s0" / "metrics.json").read_text())
     assert "final" not in continued and (runs / "programs-combined-L1N1-S800-s0" / "checkpoints").is_dir()
 
-    assert lte_experiments.start_from_a_smaller_budget("programs-baseline-L1N1-S800-s0") == \
+    assert start_from_a_smaller_budget(str(runs), "programs-baseline-L1N1-S800-s0") == \
         "programs-baseline-L1N1-S500-s0"
     finished = json.loads((runs / "programs-baseline-L1N1-S800-s0" / "metrics.json").read_text())
     assert finished["final"]["step"] == 300  # the floor comes at the same step whatever the budget
@@ -77,11 +82,12 @@ def test_a_larger_budget_continues_the_run_of_the_largest_smaller_one(tmp_path, 
                  "programs-combined-L1N1-S100-s0",  # no smaller budget
                  "programs-combined-L1N1-S800-s1",  # another seed
                  "programs-mix-L1N1-S800-s0"):  # another strategy
-        assert lte_experiments.start_from_a_smaller_budget(name) is None
+        assert start_from_a_smaller_budget(str(runs), name) is None
     assert not (runs / "programs-combined-L1N1-S100-s0").exists()
 
 
-def test_a_block_without_both_baseline_and_combined_has_no_difference_column(tmp_path, monkeypatch):
+def test_a_block_without_both_baseline_and_combined_has_no_difference_column(tmp_path, monkeypatch,
+                                                                             lte_experiments):
     monkeypatch.setattr(lte_experiments, "RUNS", str(tmp_path / "runs"))
     monkeypatch.setattr(lte_experiments, "DOCS", str(tmp_path))
     _write_run(tmp_path / "runs", "baseline", 500, 500, 0.75)

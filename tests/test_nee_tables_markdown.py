@@ -1,10 +1,8 @@
 """tools/nee_tables.py writes a RESULTS.md block only for the tables its runs measured."""
 
-import sys
-from pathlib import Path
+from tool_scripts import load_tool
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-import nee_tables  # noqa: E402
+nee_tables = load_tool("nee_tables")
 
 
 def _run(subroutine, holdout=256, dropout=0.0):

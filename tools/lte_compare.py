@@ -4,51 +4,23 @@
 
 Each seed's finished pair of ``programs`` runs (``tools/lte_experiments.py``, in runs/experiments)
 is read back from its ``model.keras`` and both models are evaluated on the same ``--examples``
-test-split programs at the target difficulty. The runs' own final evaluations draw 500 programs
-from their own seed, which leaves a difference between two of them a standard error of about
-0.012 (measured on the (2, 2) runs); differences taken program by program on one larger sample
-separate the strategies from the evaluation noise, and the spread over seeds shows the training
-noise. Prints the table and writes it as the block ``LTE-programs-L{length}N{nesting}-S{steps}-compare``
-of docs/RESULTS.md.
+test-split programs at the target difficulty (``l2e.lte.comparison``, which says why). Prints the
+table and writes it as the block ``LTE-programs-L{length}N{nesting}-S{steps}-compare`` of
+docs/RESULTS.md.
 """
 
 import argparse
-import math
 import os
 import sys
 
-import numpy as np
-
 from l2e import runs
-from l2e.lte.data.programs import MARKED_OPERATIONS, operations_in
-from lte_experiments import LTE_SECTION, RUNS, program_run_name
-from results_markdown import write_blocks
+from l2e.lte.comparison import (
+    COMPARED, accuracies, accuracy_by_operation, common_sample, compare_runs, mean_over_seeds,
+)
+from l2e.lte.sweeps import LTE_SECTION, SWEEP_RUNS, program_run_name
+from l2e.results import write_blocks
 
-COMPARED = ("baseline", "combined")
-SAMPLE_SEED = 0
-"""The test sample is the one seed 0's runs were evaluated on, extended to ``--examples``."""
-
-
-def paired_difference(baseline: dict, combined: dict) -> dict:
-    """combined - baseline on the same programs, from the ``ExecutorRunner.example_scores`` of each
-    (arrays of shape [examples]): ``char`` (teacher-forced character accuracy) and ``exact``
-    (whole answers), each with its standard error over programs (``char_se``, ``exact_se``)."""
-    count = len(baseline["exact"])
-    if count < 2:
-        raise ValueError("examples: a paired difference needs at least 2 programs")
-    chars = baseline["answer_chars"].sum()
-    char_gain = combined["correct_chars"] - baseline["correct_chars"]
-    exact_gain = combined["exact"] - baseline["exact"]
-    return {"char": float(char_gain.sum() / chars),
-            "char_se": float(np.std(char_gain, ddof=1) * math.sqrt(count) / chars),
-            "exact": float(exact_gain.mean()),
-            "exact_se": float(np.std(exact_gain, ddof=1) / math.sqrt(count))}
-
-
-def mean_over_seeds(values: list[float]) -> tuple[float, float | None]:
-    """The mean of one number per seed and its standard error (None for a single seed)."""
-    mean = float(np.mean(values))
-    return mean, (float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else None)
+RUNS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), SWEEP_RUNS)
 
 
 def run_directory(strategy: str, length: int, nesting: int, steps: int, seed: int) -> str:
@@ -60,37 +32,10 @@ def run_directory(strategy: str, length: int, nesting: int, steps: int, seed: in
     return path
 
 
-def common_sample(length: int, nesting: int, examples: int) -> tuple[list, str]:
-    """The ``examples`` test programs at (length, nesting) that every compared model reads, and
-    their primer (``l2e.lte.evaluation.sample_examples``)."""
-    from l2e.lte.curriculum import Curriculum
-    from l2e.lte.data.tasks import make_task
-    from l2e.lte.evaluation import sample_examples
-
-    return sample_examples(make_task("programs"), Curriculum("baseline", length, nesting), examples, "test",
-                           SAMPLE_SEED)
-
-
 def evaluate_seed(length: int, nesting: int, steps: int, seed: int, sample: list, primer: str) -> dict:
-    """Per strategy its steps trained, model size (``"2 x 128"``: layers x units) and scores on
-    ``sample`` read after ``primer``; and their paired difference."""
-    from l2e.lte.evaluation import ExecutorRunner
-
-    result = {}
-    for strategy in COMPARED:
-        path = run_directory(strategy, length, nesting, steps, seed)
-        metrics = runs.read_metrics(path)
-        runner = ExecutorRunner(runs.load_model(path))
-        result[strategy] = {"steps": metrics["final"]["step"],
-                            "model": f"{metrics['config']['num_layers']} x {metrics['config']['hidden_size']}",
-                            "scores": runner.example_scores(sample, primer)}
-    result["difference"] = paired_difference(result["baseline"]["scores"], result["combined"]["scores"])
-    return result
-
-
-def accuracies(scores: dict) -> tuple[float, float]:
-    """(character accuracy, whole-answer accuracy) of ``ExecutorRunner.example_scores``."""
-    return float(scores["correct_chars"].sum() / scores["answer_chars"].sum()), float(scores["exact"].mean())
+    """``l2e.lte.comparison.compare_runs`` of the seed's baseline and combined runs."""
+    return compare_runs(*(run_directory(strategy, length, nesting, steps, seed) for strategy in COMPARED),
+                        sample, primer)
 
 
 def _accuracies(scores: dict) -> str:
@@ -100,17 +45,13 @@ def _accuracies(scores: dict) -> str:
 
 def operations_table(by_seed: dict[int, dict], sample: list) -> list[str]:
     """Markdown rows: accuracy on the programs of ``sample`` that use each operation, mean over seeds."""
-    operations = [operations_in(example.source) for example in sample]
-    subsets = {operation: np.array([operation in used for used in operations]) for operation in MARKED_OPERATIONS}
-    subsets["none of these (pairs and identities only)"] = np.array([not used for used in operations])
+    sources = [example.source for example in sample]
+    by_strategy = {strategy: accuracy_by_operation([r[strategy]["scores"] for r in by_seed.values()], sources)
+                   for strategy in COMPARED}
     lines = ["| programs using | programs | baseline | combined | combined - baseline |", "|---|---|---|---|---|"]
-    for name, chosen in subsets.items():
-        means = {}
-        for strategy in COMPARED:
-            means[strategy] = np.mean([accuracies({k: v[chosen] for k, v in r[strategy]["scores"].items()})
-                                       for r in by_seed.values()], axis=0)
-        (base_char, base_exact), (comb_char, comb_exact) = means["baseline"], means["combined"]
-        lines.append(f"| {name} | {int(chosen.sum())} | {base_char:.3f} ({base_exact:.3f}) "
+    for name, (count, base_char, base_exact) in by_strategy["baseline"].items():
+        _, comb_char, comb_exact = by_strategy["combined"][name]
+        lines.append(f"| {name} | {count} | {base_char:.3f} ({base_exact:.3f}) "
                      f"| {comb_char:.3f} ({comb_exact:.3f}) | {comb_char - base_char:+.3f} |")
     return lines
 

@@ -12,29 +12,25 @@ program-evaluation figures, relative to baseline). Every run is ``python -m l2e.
 quick preset (2 x 128 LSTM) in ``runs/experiments/<name>``; an interrupted sweep resumes where it
 stopped (finished runs are kept, unfinished ones resume from their checkpoint), and a larger
 ``--steps`` continues each strategy's run of the largest smaller budget instead of starting over
-(``start_from_a_smaller_budget``). ``report`` (run by both) writes the tables and PNG figures into
-docs/ and rewrites their blocks of the LTE section of docs/RESULTS.md, keeping the blocks of runs
-that are not on this machine.
+(``l2e.lte.sweeps``, which also names the runs). ``report`` (run by both) writes the tables and
+PNG figures into docs/ and rewrites their blocks of the LTE section of docs/RESULTS.md, keeping
+the blocks of runs that are not on this machine.
 ``tools/lte_compare.py`` compares the finished baseline and combined runs of several seeds on one
 common test sample.
 """
 
 import argparse
 import os
-import re
-import shutil
 import subprocess
 import sys
 
-from results_markdown import RESULTS, write_blocks
-
 from l2e import runs
+from l2e.lte.sweeps import LTE_SECTION, SWEEP_RUNS, program_run_name, start_from_a_smaller_budget, step_budget
+from l2e.results import RESULTS, write_blocks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUNS = os.path.join(ROOT, "runs", "experiments")
+RUNS = os.path.join(ROOT, SWEEP_RUNS)
 DOCS = os.path.join(ROOT, "docs")
-LTE_SECTION = ("LTE", "## Learning to Execute (CPU-scale sweeps)")
-"""The block of docs/RESULTS.md that holds the LTE blocks, and its title."""
 
 SCHEMES = {"none": [], "reverse": ["--reverse"], "double": ["--double"], "reverse+double": ["--reverse", "--double"]}
 STRATEGIES = ("baseline", "naive", "mix", "combined")
@@ -60,52 +56,10 @@ def memorization(lengths, steps, seed, schemes=tuple(SCHEMES)):
                      "--steps", str(steps), "--seed", str(seed)])
 
 
-PROGRAM_RUN = re.compile(r"(programs-.+)-S(\d+)-s(\d+)")
-"""The name ``programs`` gives a run: ``programs-<strategy>-L<length>N<nesting>-S<steps>-s<seed>``;
-groups: everything before the budget, the budget, the seed."""
-
-
-def program_run_name(strategy: str, length: int, nesting: int, steps: int, seed: int) -> str:
-    """The run name of one strategy of ``programs`` (``PROGRAM_RUN``)."""
-    return f"programs-{strategy}-L{length}N{nesting}-S{steps}-s{seed}"
-
-
-def step_budget(run: str) -> int:
-    """The ``--steps`` of a run named by ``programs``."""
-    return int(PROGRAM_RUN.fullmatch(run).group(2))
-
-
-def start_from_a_smaller_budget(name: str) -> str | None:
-    """Seed the new run ``name`` (``programs-...-S<steps>-s<seed>``) with a copy of the run of the
-    same settings and the largest smaller step budget, if there is one; returns its name.
-
-    Training then continues from that run's last checkpoint instead of step 0, which is the same
-    computation (``--resume`` continues exactly, and the budget only says where to stop). A
-    smaller-budget run that stopped before its budget, at the learning-rate floor, is the whole
-    larger run too, so its results are kept; otherwise they are dropped and recomputed at the end.
-    """
-    match = PROGRAM_RUN.fullmatch(name)
-    if match is None or os.path.exists(os.path.join(RUNS, name)) or not os.path.isdir(RUNS):
-        return None
-    smaller = [(int(m.group(2)), entry) for entry in os.listdir(RUNS)
-               if (m := PROGRAM_RUN.fullmatch(entry)) and m.group(1, 3) == match.group(1, 3)
-               and int(m.group(2)) < int(match.group(2)) and runs.has_checkpoint(os.path.join(RUNS, entry))]
-    if not smaller:
-        return None
-    budget, source = max(smaller)
-    out = os.path.join(RUNS, name)
-    shutil.copytree(os.path.join(RUNS, source), out)
-    metrics = runs.read_metrics(out)
-    if metrics.get("final", {}).get("step", 0) >= budget:
-        del metrics["final"]
-        runs.write_metrics(out, metrics)
-    return source
-
-
 def programs(length, nesting, steps, seed, strategies=STRATEGIES):
     for strategy in strategies:
         name = program_run_name(strategy, length, nesting, steps, seed)
-        source = start_from_a_smaller_budget(name)
+        source = start_from_a_smaller_budget(RUNS, name)
         if source is not None:
             print(f"{name}: continuing from a copy of {source}", flush=True)
         run_fit(name,

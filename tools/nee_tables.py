@@ -24,9 +24,8 @@ import json
 import os
 import sys
 
-from results_markdown import percent, write_blocks
+from l2e.results import percent, write_blocks
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAPER_TABLE_2 = {256: 100.0, 224: 100.0, 192: 100.0, 128: 100.0, 89: 100.0, 76: 99.00, 64: 96.53}
 PAPER_TABLE_1 = "100.00 at 25, 50, 75, 100 (shortest path 99.99 / 99.98 at 92 / 97 nodes)"
 
@@ -248,7 +247,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, ROOT)
     from l2e.cli import run_main
 
     sys.exit(run_main(main))

@@ -9,4 +9,7 @@ program and writes what it prints.
 - :mod:`l2e.lte.model`: the LSTM executor; :mod:`l2e.lte.lstm_recurrence`, its training recurrence.
 - :mod:`l2e.lte.evaluation`: character accuracy and greedy exact match after a primer.
 - :mod:`l2e.lte.experiment`: the experiment the shared loop (:mod:`l2e.train`) trains.
+- :mod:`l2e.lte.sweeps`: the CPU-scale sweeps' runs (where they live, their names, continuing a
+  smaller step budget); :mod:`l2e.lte.comparison`, two strategies' runs scored program by
+  program on one sample (paired differences, means over seeds, accuracy by operation).
 """

@@ -1,12 +1,8 @@
-"""tools/results_markdown.py: tools rewrite only the RESULTS.md blocks they measured anew."""
-
-import sys
-from pathlib import Path
+"""l2e.results: tools rewrite only the RESULTS.md blocks they measured anew."""
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from results_markdown import markers, percent, replace_block, write_blocks  # noqa: E402
+from l2e.results import markers, percent, replace_block, write_blocks
 
 TEXT = """# Results
 

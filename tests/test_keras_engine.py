@@ -16,6 +16,9 @@ from l2e.nee.evaluation import (
     multiplication_scores,
     output_scores,
     run_rows,
+    table_graphs,
+    table_json_lines,
+    table_lists,
 )
 from l2e.nee.data import GRAPH_FAMILIES, graph_test_suite, list_test_suite
 from l2e.nee.model import build_nee_model
@@ -24,8 +27,9 @@ from serving.algorithms.merge_sort import merge_sort
 from serving.algorithms.prim import prim
 from serving.algorithms.selection_sort import selection_sort
 from serving.engine import FORMATS, Engine
-from serving.numbers import END, INFINITY, to_bits
+from serving.numbers import END, INFINITY, WIDE, to_bits
 from serving.oracle import OracleEngine
+from serving.parse import graph_from_json
 
 INF = INFINITY
 
@@ -164,6 +168,27 @@ def test_compositions_cover_each_suite_once_and_follow_the_subroutines_given():
     assert spoiled[0]["algorithm"] == "selection_sort" and spoiled[0]["exact"] < 1.0
     fewer = evaluate_compositions(OracleEngine(), ("find_min",), [6], seed=3, graphs=7)
     assert [r["instances"] for r in fewer] == [100] + [7] * len(GRAPH_FAMILIES)  # sort, then prim
+
+
+def test_table_json_lines_are_the_table1_suites_as_the_cli_reads_them():
+    assert table_json_lines("lists", 6, seed=3, count=5) == [("lists", table_lists(6, 3)[:5].tolist())]
+    graphs = table_json_lines("graphs", 6, seed=3, count=2)
+    assert [family for family, _ in graphs] == list(GRAPH_FAMILIES)
+    for (_, lines), suite in zip(graphs, table_graphs(6, 3)):
+        assert len(lines) == 2
+        for line, weights, source in zip(lines, suite.weights, suite.sources):
+            graph = graph_from_json(line)
+            edges = weights <= 255
+            assert graph.source == source and not graph.directed
+            np.testing.assert_array_equal(graph.weights[0], np.where(edges, weights, WIDE.infinity))
+    wide = np.array(table_json_lines("lists", 6, seed=3, bits=32, count=5)[0][1])
+    assert wide.shape == (5, 6) and 255 < wide.max() < 2**32
+    for (_, narrow), (_, widened) in zip(graphs, table_json_lines("graphs", 6, seed=3, bits=32, count=2)):
+        for line, wide_line in zip(narrow, widened):  # the same edges, weights that keep distances in 32 bits
+            assert [edge[:2] for edge in line["edges"]] == [edge[:2] for edge in wide_line["edges"]]
+            assert max(edge[2] for edge in wide_line["edges"]) < 2**32 // 5
+    with pytest.raises(ValueError, match="inputs"):
+        table_json_lines("trees", 6)
 
 
 def test_run_rows_falls_back_to_single_rows_and_marks_rejected_ones():

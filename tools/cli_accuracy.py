@@ -15,8 +15,9 @@ the exact oracle is the whole-output exact match (for ``mst`` and ``kruskal``: a
 spanning forest). Also printed: each command's wall time, start-up included.
 
 ``--bits 16`` or ``32`` keeps the suites' lists' sizes and graphs' edges but draws the numbers
-anew (seeded by the suite): list values uniform below 2**bits, edge weights uniform below
-2**bits, or below 2**32 / (N - 1) where that is smaller, so that every distance fits in 32 bits.
+anew (seeded by the suite; ``l2e.nee.evaluation.table_json_lines``): list values uniform below
+2**bits, edge weights uniform below 2**bits, or below 2**32 / (N - 1) where that is smaller, so
+that every distance fits in 32 bits.
 
 ``--executor NAME`` measures a Learning-to-Execute executor (programs or addition) instead: for
 every (length, nesting) cell up to its training target (its metadata's ``training``), or the
@@ -35,10 +36,10 @@ import tempfile
 import time
 
 import numpy as np
-from results_markdown import percent
+
+from l2e.results import percent
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 LIST_COMMANDS = {"sort": "selection sort", "merge-sort": "merge sort"}
 GRAPH_COMMANDS = {"shortest-path": "Dijkstra", "mst": "Prim", "bellman-ford": "Bellman-Ford",
@@ -67,39 +68,6 @@ def build_parser():
                    help="with --executor: the (length, nesting) cells (default: every cell up to its training target)")
     p.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     return p
-
-
-def graph_line(weights: np.ndarray, source: int, edges: np.ndarray) -> dict:
-    """The CLI's JSON form of one undirected graph: weights int64 [N, N] where ``edges`` bool
-    [N, N] (symmetric) is set."""
-    u, v = np.nonzero(np.triu(edges, k=1))
-    return {"nodes": int(len(weights)), "edges": [[int(a), int(b), int(weights[a, b])] for a, b in zip(u, v)],
-            "source": int(source)}
-
-
-def widened(rng, values: np.ndarray, bits: int, largest: int | None = None) -> np.ndarray:
-    """``values`` (int64, any shape) redrawn uniform below ``2**bits`` (and below ``largest``
-    if given); 8 bits keeps them as they are."""
-    if bits == 8:
-        return values
-    return rng.integers(0, min(2**bits, largest or 2**bits), values.shape, dtype=np.int64)
-
-
-def suites(command: str, size: int, seed: int, bits: int = 8, count: int = 100) -> list[tuple[str, list]]:
-    """(family, JSON lines) of the first ``count`` instances of each Table-1 suite of
-    ``command`` at ``size``, numbers ``bits`` wide (``widened``)."""
-    from l2e.nee.evaluation import table_graphs, table_lists
-    from serving.numbers import MAX_LIST_VALUE
-
-    rng = np.random.default_rng([seed, size, bits])
-    if command in LIST_COMMANDS:
-        return [("lists", [row.tolist() for row in widened(rng, table_lists(size, seed)[:count], bits)])]
-    lines = []
-    for suite in table_graphs(size, seed):
-        weights, edges = suite.weights[:count], suite.weights[:count] <= MAX_LIST_VALUE
-        weights = widened(rng, weights, bits, 2**32 // max(1, size - 1))  # graph_line reads u < v only
-        lines.append((suite.family, [graph_line(w, s, e) for w, s, e in zip(weights, suite.sources, edges)]))
-    return lines
 
 
 def run_cli(arguments: list[str], lines: list, models: str | None) -> tuple[list[dict], float]:
@@ -200,10 +168,13 @@ def main(argv=None) -> int:
         return 0
     if args.count is not None and args.count > 100:
         raise ValueError(f"count: the Table-1 suites hold 100 instances, got {args.count}")
+    from l2e.nee.evaluation import table_json_lines
+
     rows = []
     for size in args.sizes:
         for command in args.commands:
-            for family, lines in suites(command, size, args.seed, args.bits, args.count or 100):
+            inputs = "lists" if command in LIST_COMMANDS else "graphs"
+            for family, lines in table_json_lines(inputs, size, args.seed, args.bits, args.count or 100):
                 answers, seconds = run_cli([command], lines, args.models)
                 exact = sum(answer["check"]["agree"] for answer in answers) / len(answers)
                 rows.append({"command": command, "family": family, "size": size, "exact": exact,

@@ -16,6 +16,7 @@ Without ``--url`` the same tests run against the in-repo server (``export.server
 
 import argparse
 import os
+import runpy
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,9 +37,8 @@ def main(argv=None) -> int:
     if args.write:
         if os.path.exists(args.write) and os.listdir(args.write):
             parser.error(f"{args.write} is not empty")
-        sys.path.insert(0, TESTS)
-        from onnx_models import write_served_models
-
+        # the tests' own model writer (tests/ is no package): run its file, take the function
+        write_served_models = runpy.run_path(os.path.join(TESTS, "onnx_models.py"))["write_served_models"]
         config = write_served_models(args.write, args.base_path)
         print(f"wrote {config}; serve it with\n  docker run --rm -p 8501:8501 -v {os.path.abspath(args.write)}:"
               f"{args.base_path} tensorflow/serving --model_config_file={args.base_path}/models.config "

@@ -111,7 +111,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, ROOT)
     from l2e.cli import run_main
 
     sys.exit(run_main(main))

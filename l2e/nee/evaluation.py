@@ -27,7 +27,7 @@ from serving.algorithms.prim import is_spanning_forest as spans
 from serving.algorithms.prim import prim
 from serving.algorithms.selection_sort import selection_sort
 from serving.engine import Engine
-from serving.numbers import INFINITY, MAX_FACTOR
+from serving.numbers import INFINITY, MAX_FACTOR, MAX_LIST_VALUE
 from serving.oracle import OracleEngine
 
 LIST_ALGORITHMS = {"selection_sort": selection_sort, "merge_sort": merge_sort}
@@ -132,6 +132,46 @@ def table_graphs(size: int, seed: int = 0) -> list[GraphSuite]:
     """The Table-1 graphs of ``size`` drawn from ``seed``: one ``GraphSuite`` of 100 per family."""
     return [graph_test_suite(np.random.default_rng([seed, size, index]), family, size)
             for index, family in enumerate(GRAPH_FAMILIES)]
+
+
+def table_json_lines(inputs: str, size: int, seed: int = 0, bits: int = 8, count: int = 100) -> list[tuple[str, list]]:
+    """The Table-1 suites at ``size`` as ``l2e-compose --batch`` reads them: (family, lines) for
+    the lists (``inputs="lists"``: one family, ``"lists"``) or for each graph family
+    (``"graphs"``), each line the decoded JSON of one of the suite's first ``count`` instances: a
+    list of ``size`` ints, or a graph ``{"nodes": N, "edges": [[u, v, w], ...] (u < v), "source": s}``.
+
+    ``bits`` 16 or 32 keeps the lists' sizes and the graphs' edges but draws the numbers anew
+    (seeded by ``seed``, ``size`` and ``bits``): list values uniform below ``2**bits``, edge
+    weights uniform below ``2**bits`` or below ``2**32 // (size - 1)`` where that is smaller, so
+    that every distance fits in 32 bits; 8 keeps the suites' own numbers.
+    """
+    check_choice("inputs", inputs, ("lists", "graphs"))
+    check_choice("bits", bits, (8, 16, 32))
+    rng = np.random.default_rng([seed, size, bits])
+    if inputs == "lists":
+        return [("lists", [row.tolist() for row in _widened(rng, table_lists(size, seed)[:count], bits)])]
+    lines = []
+    for suite in table_graphs(size, seed):
+        weights, edges = suite.weights[:count], suite.weights[:count] <= MAX_LIST_VALUE
+        weights = _widened(rng, weights, bits, 2**32 // max(1, size - 1))  # _graph_line reads u < v only
+        lines.append((suite.family, [_graph_line(w, s, e) for w, s, e in zip(weights, suite.sources, edges)]))
+    return lines
+
+
+def _widened(rng: np.random.Generator, values: np.ndarray, bits: int, largest: int | None = None) -> np.ndarray:
+    """``values`` (int64, any shape) redrawn uniform below ``2**bits`` (and below ``largest``
+    if given); 8 bits keeps them as they are."""
+    if bits == 8:
+        return values
+    return rng.integers(0, min(2**bits, largest or 2**bits), values.shape, dtype=np.int64)
+
+
+def _graph_line(weights: np.ndarray, source: int, edges: np.ndarray) -> dict:
+    """The JSON form of one undirected graph: weights int64 [N, N] where ``edges`` bool [N, N]
+    (symmetric) is set."""
+    u, v = np.nonzero(np.triu(edges, k=1))
+    return {"nodes": int(len(weights)), "edges": [[int(a), int(b), int(weights[a, b])] for a, b in zip(u, v)],
+            "source": int(source)}
 
 
 def _suites(algorithm: str, size: int, seed: int, graphs: int = 100) -> list[tuple[str, Callable[[Engine], dict]]]:

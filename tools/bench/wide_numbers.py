@@ -3,7 +3,7 @@
     python tools/bench/wide_numbers.py                        # Table-1 suites at size 100, shipped models
     python tools/bench/wide_numbers.py --before c1bb980^ --sizes 25 100 --rounds 5
 
-The Table-1 suites (``tools/cli_accuracy.suites``: 100 lists; 100 graphs per family) are
+The Table-1 suites (``l2e.nee.evaluation.table_json_lines``: 100 lists; 100 graphs per family) are
 answered by ``serving.cli.COMPOSITIONS[command].compute`` on the onnxruntime engine, exactly the
 work of ``l2e-compose COMMAND --batch``, once by the serving code of commit ``--before`` (default:
 the last one before wide numbers; extracted with ``git archive``) and once by the working tree's.
@@ -21,12 +21,11 @@ import tempfile
 
 import numpy as np
 
+from l2e.nee.evaluation import table_json_lines
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-
-from cli_accuracy import suites  # noqa: E402
-
-COMMANDS = ("sort", "merge-sort", "shortest-path", "mst")
+COMMANDS = {"sort": "lists", "merge-sort": "lists", "shortest-path": "graphs", "mst": "graphs"}
+"""The commands timed, and what each reads."""
 
 WORKER = """
 import json, sys, time
@@ -70,7 +69,8 @@ def main(argv=None) -> int:
                         help="models directory (default: the shipped models)")
     args = parser.parse_args(argv)
     cells = {f"{command} {family} {size}": (command, lines)
-             for size in args.sizes for command in COMMANDS for family, lines in suites(command, size, 0)}
+             for size in args.sizes for command, inputs in COMMANDS.items()
+             for family, lines in table_json_lines(inputs, size)}
     with tempfile.TemporaryDirectory() as tmp:
         before = os.path.join(tmp, "before")
         os.makedirs(before)

@@ -9,6 +9,8 @@
 - ``bit_embedding_pca.png``: the first two principal components of the find-min NEE's embeddings
   of the numbers 0..255 (sqrt(d) times the sum of the bit vectors of the set bits), coloured by
   value.
+
+The embeddings, their components and the pointer attention come from ``l2e.nee.inspection``.
 """
 
 import argparse
@@ -16,63 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-
-def pca(points, num_components=2):
-    """Principal components by SVD of the centred points.
-
-    Args:
-        points: float [M, D].
-        num_components: K <= min(M, D).
-
-    Returns:
-        ``(projected, explained)``: projected float [M, K], the coordinates along the first K
-        principal axes (signs fixed so each axis's largest |loading| is positive); explained
-        float [K], each axis's share of the total variance.
-    """
-    points = np.asarray(points, dtype=np.float64)
-    centred = points - points.mean(axis=0, keepdims=True)
-    _, singular, axes = np.linalg.svd(centred, full_matrices=False)
-    axes = axes[:num_components]
-    signs = np.sign(axes[np.arange(len(axes)), np.argmax(np.abs(axes), axis=1)])
-    axes = axes * signs[:, None]
-    variance = singular**2
-    return centred @ axes.T, variance[:num_components] / variance.sum()
-
-
-def number_embeddings(model, numbers=np.arange(256)):
-    """The NEE's embedding of each number: float [len(numbers), d_model]."""
-    from l2e.nee.model import engine_layer
-    from serving.numbers import to_bits
-
-    engine = engine_layer(model)
-    vectors = np.asarray(engine.embedding.bit_vectors)
-    return to_bits(numbers, engine.num_bits).astype(np.float64) @ vectors * np.sqrt(engine.d_model)
-
-
-def nee_pointer_attention(model, values):
-    """Pointer attention of the find-min NEE through a selection sort of one list int [N].
-
-    Runs the inference model on ``[values, END]`` step by step, the mask being the model's own
-    next mask. Returns float [N, N + 1]: at each step, the softmax of the pointer logits.
-    """
-    import tensorflow as tf
-
-    from l2e.nee.model import engine_layer, inference_model
-    from serving.numbers import END, to_bits
-
-    engine = engine_layer(model)
-    serving = inference_model(model)
-    candidates = np.append(np.asarray(values, dtype=np.int64), END)[None]
-    bits = tf.constant(to_bits(candidates, engine.num_bits).astype(np.float32))
-    mask = np.zeros(candidates.shape, dtype=np.float32)
-    rows = []
-    for _ in range(len(values)):
-        outputs = serving({"bits": bits, "mask": tf.constant(mask)}, training=False)
-        logits = np.asarray(outputs["pointer_logits"])[0].astype(np.float64)
-        weights = np.exp(logits - logits.max())
-        rows.append(weights / weights.sum())
-        mask = (np.asarray(outputs["next_mask_logits"]) > 0).astype(np.float32)
-    return np.array(rows)
+from l2e import runs
+from l2e.nee.inspection import number_embeddings, pca, pointer_attention
 
 
 def draw_attention(nee_model, baseline_model, lists, path):
@@ -87,7 +34,7 @@ def draw_attention(nee_model, baseline_model, lists, path):
     fig, axes = plt.subplots(len(lists), 2, figsize=(11, 5 * len(lists)))
     for row, values in enumerate(lists):
         output, attention = sorter(np.asarray(values)[None], return_attention=True)
-        nee = nee_pointer_attention(nee_model, values)
+        nee = pointer_attention(nee_model, values)
         panels = [(attention[0], list(values), output[0], "seq2seq transformer: last-layer cross-attention"),
                   (nee, list(values) + ["END"], np.sort(values), "NEE: pointer attention per find-min step")]
         for column, (weights, inputs, outputs, title) in enumerate(panels):
@@ -140,19 +87,15 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=4)
     args = parser.parse_args(argv)
 
-    import keras
-
-    import l2e.nee.baseline  # noqa: F401  (registers the baseline's layers for loading)
-    import l2e.nee.model  # noqa: F401  (registers the NEE's layers for loading)
     from l2e.nee.data import list_test_suite
 
-    nee_model = keras.saving.load_model(args.nee, compile=False)
+    nee_model = runs.load_model(args.nee)
     docs = Path(args.docs)
     docs.mkdir(parents=True, exist_ok=True)
     draw_pca(nee_model, docs / "bit_embedding_pca.png")
     rng = np.random.default_rng(args.seed)
     lists = [list_test_suite(rng, 8, 1, 0).values[0], list_test_suite(rng, 25, 1, 0).values[0]]
-    baseline_model = keras.saving.load_model(args.baseline, compile=False)
+    baseline_model = runs.load_model(args.baseline)
     draw_attention(nee_model, baseline_model, lists, docs / "attention_maps.png")
 
 

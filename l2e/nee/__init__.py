@@ -11,6 +11,10 @@ subroutine, composed by ``serving.algorithms`` into whole algorithms.
   recorded traces; :mod:`l2e.nee.traces`, the resumable stream of training batches.
 - :mod:`l2e.nee.experiment`: the experiment the shared loop (:mod:`l2e.train`) trains.
 - :mod:`l2e.nee.keras_engine`: trained models as a ``serving.engine.Engine``;
-  :mod:`l2e.nee.evaluation`, the algorithms on an engine against the oracle (Tables 1 and 2).
+  :mod:`l2e.nee.evaluation`, the algorithms on an engine against the oracle (Tables 1 and 2)
+  and the Table-1 suites as ``l2e-compose`` reads them.
+- :mod:`l2e.nee.analysis`: where a find-min engine errs (selection-sort steps, crowded minima,
+  pairs); :mod:`l2e.nee.inspection`, a trained model's number embeddings, their principal
+  components and its pointer attention; :mod:`l2e.nee.untrained`, untrained runs for benchmarks.
 - :mod:`l2e.nee.baseline`: the paper's vanilla sequence-to-sequence transformer (figure 3).
 """

@@ -27,7 +27,6 @@ the median of the rounds' ratios.
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -111,25 +110,6 @@ def median_rates(engines: dict, algorithm: str, size: int, batches, min_seconds:
             for batch, by_name in rates.items()}
 
 
-def random_runs(root: str, subroutines=("find_min", "merge_step", "add")) -> list[str]:
-    """Untrained NEE models of the default (paper) size, saved as runs (default: find_min, merge_step, add)."""
-    import keras
-
-    from l2e.nee.model import build_nee_model
-    from serving.engine import FORMATS
-
-    paths = []
-    for subroutine in subroutines:
-        keras.utils.set_random_seed(len(paths))
-        path = os.path.join(root, "runs", subroutine)
-        os.makedirs(path)
-        build_nee_model(FORMATS[subroutine].num_bits).save(os.path.join(path, "model.keras"))
-        with open(os.path.join(path, "metrics.json"), "w") as f:
-            json.dump({"config": {"subroutine": subroutine, "untrained": True}, "final": {}}, f)
-        paths.append(path)
-    return paths
-
-
 def startup_seconds(models_dir: str) -> float:
     """Wall time of ``python -m serving sort`` on 10 numbers, to its answer."""
     start = time.perf_counter()
@@ -202,9 +182,10 @@ def main(argv=None) -> int:
     from export.pipeline import export_run
     from export.run import load_run
     from l2e.nee.keras_engine import KerasEngine
+    from l2e.nee.untrained import save_untrained_runs
 
     with tempfile.TemporaryDirectory() as root:
-        runs = args.runs or random_runs(root)
+        runs = args.runs or save_untrained_runs(root)
         models_dir = os.path.join(root, "models")
         keras_paths = {}
         for run in runs:

@@ -48,12 +48,10 @@ def start_server(config: str) -> tuple[subprocess.Popen, str]:
 
 def export_untrained(root: str) -> str:
     """An untrained paper-size find_min exported into ``root``; returns its models.config."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from compose import random_runs
-
     from export.pipeline import export_run
+    from l2e.nee.untrained import save_untrained_runs
 
-    result = export_run(random_runs(root, ("find_min",))[0], os.path.join(root, "models"), parity_rows=100)
+    result = export_run(save_untrained_runs(root, ("find_min",))[0], os.path.join(root, "models"), parity_rows=100)
     return result["models_config"]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from l2e import runs
 from l2e.nee.analysis import CROWD_SIZES, DENSE_SIZES, crowd_errors, pair_errors, step_errors
-from l2e.nee.inspection import number_embeddings, pointer_attention
+from l2e.nee.inspection import number_embeddings, pca, pointer_attention
 from l2e.nee.model import build_nee_model, engine_layer, inference_model
 from l2e.nee.untrained import save_untrained_runs
 from serving.engine import Step
@@ -111,3 +111,17 @@ def test_untrained_runs_are_finished_runs_of_paper_size_models(tmp_path):
     assert runs.read_metrics(paths[1])["config"] == {"subroutine": "mul", "untrained": True}
     engines = [engine_layer(runs.load_model(path)) for path in paths]
     assert [(e.num_bits, e.d_model, e.num_layers) for e in engines] == [(10, 16, 6), (12, 16, 6)]
+
+
+def test_pca_on_hand_made_points():
+    square = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]]) + 5.0
+    projected, explained = pca(square)
+    np.testing.assert_allclose(explained, [0.8, 0.2])
+    np.testing.assert_allclose(np.abs(projected[:, 0]), [2, 2, 0, 0], atol=1e-12)
+    np.testing.assert_allclose(np.abs(projected[:, 1]), [0, 0, 1, 1], atol=1e-12)
+    # points on a line in 3-D: one component holds all the variance, in the line's order
+    t = np.linspace(-1, 1, 9)
+    line = np.stack([t, 2 * t, -t], axis=1) + np.array([1.0, 2.0, 3.0])
+    projected, explained = pca(line, num_components=1)
+    assert explained[0] == pytest.approx(1.0)
+    np.testing.assert_allclose(projected[:, 0], t * np.sqrt(6), atol=1e-12)

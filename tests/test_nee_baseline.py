@@ -1,7 +1,6 @@
 """The seq2seq sorting baseline (l2e.nee.baseline), its experiment nee-sort-vanilla on the shared
-loop and tools/nee_baseline.py, and the PCA of tools/nee_pictures.py."""
+loop and tools/nee_baseline.py."""
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -23,14 +22,6 @@ TOOL = Path(__file__).resolve().parents[1] / "tools" / "nee_baseline.py"
 
 TINY = ["--experiment", "nee-sort-vanilla", "--d-model", "8", "--layers", "1", "--ff-dim", "16", "--batch-size", "8",
         "--check-every", "5", "--patience", "0", "--no-progress"]
-
-
-def _load_pictures_tool():
-    path = Path(__file__).resolve().parents[1] / "tools" / "nee_pictures.py"
-    spec = importlib.util.spec_from_file_location("nee_pictures", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_shapes_and_causality():
@@ -87,21 +78,6 @@ def test_tiny_model_overfits_a_few_lists():
     output, attention = greedy_sort(model, lists, return_attention=True)
     assert output.tolist() == np.sort(lists, axis=1).tolist()
     assert attention.shape == (4, 4, 4)
-
-
-def test_pca_on_hand_made_points():
-    pca = _load_pictures_tool().pca
-    square = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]]) + 5.0
-    projected, explained = pca(square)
-    np.testing.assert_allclose(explained, [0.8, 0.2])
-    np.testing.assert_allclose(np.abs(projected[:, 0]), [2, 2, 0, 0], atol=1e-12)
-    np.testing.assert_allclose(np.abs(projected[:, 1]), [0, 0, 1, 1], atol=1e-12)
-    # points on a line in 3-D: one component holds all the variance, in the line's order
-    t = np.linspace(-1, 1, 9)
-    line = np.stack([t, 2 * t, -t], axis=1) + np.array([1.0, 2.0, 3.0])
-    projected, explained = pca(line, num_components=1)
-    assert explained[0] == pytest.approx(1.0)
-    np.testing.assert_allclose(projected[:, 0], t * np.sqrt(6), atol=1e-12)
 
 
 def test_the_baseline_trains_through_the_shared_loop_checkpoints_resumes_and_evaluates(tmp_path, monkeypatch):

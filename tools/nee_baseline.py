@@ -18,9 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from results_markdown import percent
-
 from l2e.cli import ArgumentParser, run_main
+from l2e.results import percent
 
 
 def train(out, fit_flags):

@@ -20,6 +20,7 @@ import random
 import numpy as np
 import tensorflow as tf
 
+from l2e.lte.comparison import accuracies
 from l2e.lte.curriculum import Curriculum
 from l2e.lte.data.tasks import draw_example
 from l2e.lte.model import state_size
@@ -115,9 +116,8 @@ class ExecutorRunner:
     def evaluate(self, examples, primer: str = "") -> dict:
         """``char_accuracy`` (teacher forcing, per answer character), ``exact_accuracy`` (greedy,
         whole answer) and ``examples`` for a list of examples, each read after ``primer``."""
-        scores = self.example_scores(examples, primer)
-        return {"char_accuracy": float(scores["correct_chars"].sum() / scores["answer_chars"].sum()),
-                "exact_accuracy": float(scores["exact"].mean()), "examples": len(examples)}
+        char_accuracy, exact_accuracy = accuracies(self.example_scores(examples, primer))
+        return {"char_accuracy": char_accuracy, "exact_accuracy": exact_accuracy, "examples": len(examples)}
 
 
 PRIMER_EXAMPLES = 4

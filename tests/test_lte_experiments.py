@@ -94,3 +94,44 @@ def test_a_block_without_both_baseline_and_combined_has_no_difference_column(tmp
     block = lte_experiments.programs_report()["LTE-programs-L1N1-S500-s0"]
     assert "| length | nesting | baseline |\n|---|---|---|\n| 1 | 1 | 0.750 (0.38) |\n" in block
     assert "+nan" not in block and "the last column" not in block
+
+
+def _write_memorization_run(root, scheme, length, accuracy):
+    out = root / f"memorization-{scheme}-L{length}-s0"
+    out.mkdir(parents=True)
+    test = {"char_accuracy": accuracy, "exact_accuracy": accuracy / 2, "examples": 500}
+    metrics = {"config": {"reverse": "reverse" in scheme, "double": "double" in scheme, "length": length},
+               "final": {"step": 4000, "test": test}}
+    (out / "metrics.json").write_text(json.dumps(metrics))
+    (out / "model.keras").touch()
+
+
+def test_paper_figure_7_trains_the_paper_preset_and_is_drawn_beside_the_cpu_scale_one(tmp_path, monkeypatch,
+                                                                                       lte_experiments):
+    presets = {name: (str(tmp_path / name), *rest[1:]) for name, rest in lte_experiments.MEMORIZATION.items()}
+    monkeypatch.setattr(lte_experiments, "MEMORIZATION", presets)
+    monkeypatch.setattr(lte_experiments, "DOCS", str(tmp_path))
+    calls = []
+    monkeypatch.setattr(lte_experiments, "run_fit", lambda *args: calls.append(args))
+    monkeypatch.setattr(lte_experiments, "report", lambda: None)
+    monkeypatch.setattr("sys.argv", ["lte_experiments.py", "memorization", "--preset", "paper", "--precision",
+                                     "bfloat16"])
+    lte_experiments.main()
+    assert [call[0] for call in calls] == [f"memorization-{scheme}-L{length}-s0" for length in (5, 15, 35, 65)
+                                           for scheme in ("none", "reverse+double")]
+    name, flags, preset, root = calls[-1]
+    assert (preset, root) == ("paper", str(tmp_path / "paper"))
+    assert flags[:5] == ["--experiment", "memorization", "--reverse", "--double", "--precision"]
+    assert flags[flags.index("--steps") + 1] == "4000" and flags[flags.index("--length") + 1] == "65"
+
+    _write_memorization_run(tmp_path / "quick", "none", 5, 0.5)
+    _write_memorization_run(tmp_path / "paper", "none", 5, 0.75)
+    _write_memorization_run(tmp_path / "paper", "reverse+double", 5, 1.0)
+    quick, paper = lte_experiments.memorization_report("quick"), lte_experiments.memorization_report("paper")
+    assert list(quick) == ["LTE-memorization"] and list(paper) == ["LTE-memorization-paper"]
+    block = paper["LTE-memorization-paper"]
+    assert "2 x 400 LSTM" in block and "| none | 0.750 / 0.375 |" in block and "| reverse+double | 1.000 / 0.500 |" in block
+    assert "![memorization schemes](memorization_schemes_paper.png) ![CPU scale](memorization_schemes.png)" in block
+    assert "--preset paper --lengths 5 --steps 4000 --schemes none reverse+double`" in block
+    assert "| none | 0.500 / 0.250 |" in quick["LTE-memorization"]
+    assert (tmp_path / "memorization_schemes_paper.png").exists() and (tmp_path / "memorization_schemes.png").exists()

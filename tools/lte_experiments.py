@@ -1,12 +1,15 @@
 """Learning-to-Execute experiments: the paper's figure analogues at CPU scale.
 
     python tools/lte_experiments.py memorization [--lengths 5 10 15] [--steps 1500]
+    python tools/lte_experiments.py memorization --preset paper [--precision bfloat16]
     python tools/lte_experiments.py programs [--length 3 --nesting 2] [--steps 3000]
     python tools/lte_experiments.py report
 
 ``memorization`` trains one model per input scheme (none, reverse, double, reverse + double) and
 target length, all with the baseline strategy so that only the input scheme differs (paper
-figure 7). ``programs`` trains one model per curriculum strategy (baseline, naive, mix, combined)
+figure 7); with ``--preset paper`` it is the paper's 2 x 400 LSTM for its 4,000 steps, none
+against reverse + double at lengths 5, 15, 35 and 65 by default, in ``runs/paper/figure7``, and
+its figure is drawn beside the CPU-scale one. ``programs`` trains one model per curriculum strategy (baseline, naive, mix, combined)
 at one target (length, nesting) and evaluates every (length, nesting) up to it (the paper's
 program-evaluation figures, relative to baseline). Every run is ``python -m l2e.fit`` with the
 quick preset (2 x 128 LSTM) in ``runs/experiments/<name>``; an interrupted sweep resumes where it
@@ -30,30 +33,39 @@ from l2e.results import RESULTS, write_blocks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS = os.path.join(ROOT, SWEEP_RUNS)
+PAPER_RUNS = os.path.join(ROOT, "runs", "paper", "figure7")
+"""The paper-scale memorization runs (figure 7 at 2 x 400)."""
+MEMORIZATION = {  # preset -> (runs directory, default lengths, default steps, default schemes, model, figure)
+    "quick": (RUNS, [5, 10, 15], 1500, ["none", "reverse", "double", "reverse+double"], "2 x 128",
+              "memorization_schemes.png"),
+    "paper": (PAPER_RUNS, [5, 15, 35, 65], 4000, ["none", "reverse+double"], "2 x 400",
+              "memorization_schemes_paper.png"),
+}
 DOCS = os.path.join(ROOT, "docs")
 
 SCHEMES = {"none": [], "reverse": ["--reverse"], "double": ["--double"], "reverse+double": ["--reverse", "--double"]}
 STRATEGIES = ("baseline", "naive", "mix", "combined")
 
 
-def run_fit(name: str, args: list[str]) -> dict:
-    """Train (or finish) run ``name``; returns its metrics.json."""
-    out = os.path.join(RUNS, name)
+def run_fit(name: str, args: list[str], preset: str = "quick", root: str = RUNS) -> dict:
+    """Train (or finish) run ``name`` of ``preset`` in ``root``; returns its metrics.json."""
+    out = os.path.join(root, name)
     if not runs.is_finished(out):
         resume = ["--resume"] if runs.has_checkpoint(out) else []
-        command = [sys.executable, "-m", "l2e.fit", "--preset", "quick", "--no-progress", "--out", out, *resume, *args]
+        command = [sys.executable, "-m", "l2e.fit", "--preset", preset, "--no-progress", "--out", out, *resume, *args]
         print("$ " + " ".join(command[1:]), flush=True)
         subprocess.run(command, check=True, cwd=ROOT)
     return runs.read_metrics(out)
 
 
-def memorization(lengths, steps, seed, schemes=tuple(SCHEMES)):
+def memorization(lengths, steps, seed, schemes=tuple(SCHEMES), preset="quick", precision=None):
+    root = MEMORIZATION[preset][0]
     for length in lengths:
         for scheme in schemes:
-            flags = SCHEMES[scheme]
+            flags = SCHEMES[scheme] + (["--precision", precision] if precision else [])
             run_fit(f"memorization-{scheme}-L{length}-s{seed}",
                     ["--experiment", "memorization", *flags, "--length", str(length), "--strategy", "baseline",
-                     "--steps", str(steps), "--seed", str(seed)])
+                     "--steps", str(steps), "--seed", str(seed)], preset, root)
 
 
 def programs(length, nesting, steps, seed, strategies=STRATEGIES):
@@ -67,19 +79,21 @@ def programs(length, nesting, steps, seed, strategies=STRATEGIES):
                  "--strategy", strategy, "--steps", str(steps), "--seed", str(seed)])
 
 
-def finished_runs(prefix: str) -> list[dict]:
-    """metrics.json of every finished run in RUNS whose name starts with ``prefix``, each with its
-    directory name added as ``run``."""
-    return [{**metrics, "run": name} for name, metrics in runs.finished_runs(RUNS, prefix).items()]
+def finished_runs(prefix: str, root: str | None = None) -> list[dict]:
+    """metrics.json of every finished run in ``root`` (default RUNS) whose name starts with
+    ``prefix``, each with its directory name added as ``run``."""
+    return [{**metrics, "run": name} for name, metrics in runs.finished_runs(root or RUNS, prefix).items()]
 
 
-def memorization_report() -> dict[str, str]:
-    """The memorization block (key ``LTE-memorization``), {} without finished runs."""
+def memorization_report(preset: str = "quick") -> dict[str, str]:
+    """The memorization block of ``preset`` (key ``LTE-memorization``, or ``LTE-memorization-paper``
+    beside the CPU-scale figure), {} without finished runs."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    finished = finished_runs("memorization-")
+    root, _, _, _, model, png = MEMORIZATION[preset]
+    finished = finished_runs("memorization-", root)
     if not finished:
         return {}
     table = {}  # (scheme, length) -> test metrics
@@ -88,8 +102,9 @@ def memorization_report() -> dict[str, str]:
         scheme = "+".join(t for t in ("reverse", "double") if c[t]) or "none"
         table[(scheme, c["length"])] = (m["final"]["test"], m["final"]["step"])
     lengths = sorted({length for _, length in table})
-    lines = ["### Memorization: input schemes (paper figure 7 analogue)", "",
-             "Test split, teacher-forced character accuracy / greedy exact match, 2 x 128 LSTM, baseline "
+    title = "paper figure 7 analogue" if preset == "quick" else "paper figure 7 at the paper's scale"
+    lines = [f"### Memorization: input schemes ({title})", "",
+             f"Test split, teacher-forced character accuracy / greedy exact match, {model} LSTM, baseline "
              "strategy, same step budget for every run.", "",
              "| scheme | " + " | ".join(f"length {n}" for n in lengths) + " |",
              "|---|" + "---|" * len(lengths)]
@@ -109,15 +124,18 @@ def memorization_report() -> dict[str, str]:
     axis.set_xticks(range(len(lengths)), [f"{n} digits" for n in lengths])
     steps = sorted({v[1] for v in table.values()})
     axis.set(xlabel="target length (a missing bar: not run)", ylabel="test character accuracy", ylim=(0, 1.05),
-             title=f"Memorization, 2 x 128 LSTM, {steps[-1]} steps")
+             title=f"Memorization, {model} LSTM, {steps[-1]} steps")
     axis.legend(loc="center")
     figure.tight_layout()
-    figure.savefig(os.path.join(DOCS, "memorization_schemes.png"), dpi=120)
+    figure.savefig(os.path.join(DOCS, png), dpi=120)
     plt.close(figure)
     lengths_arg = " ".join(map(str, lengths))
-    lines += ["", "![memorization schemes](memorization_schemes.png)", "",
-              f"Regenerate: `python tools/lte_experiments.py memorization --lengths {lengths_arg} --steps {steps[-1]}`"]
-    return {"LTE-memorization": "\n".join(lines)}
+    schemes_arg = " ".join(scheme for scheme in SCHEMES if any(key[0] == scheme for key in table))
+    beside = "" if preset == "quick" else f" ![CPU scale]({MEMORIZATION['quick'][5]})"
+    lines += ["", f"![memorization schemes]({png}){beside}", "",
+              f"Regenerate: `python tools/lte_experiments.py memorization --preset {preset} --lengths {lengths_arg} "
+              f"--steps {steps[-1]} --schemes {schemes_arg}`"]
+    return {"LTE-memorization" + ("" if preset == "quick" else "-paper"): "\n".join(lines)}
 
 
 def programs_report() -> dict[str, str]:
@@ -183,7 +201,7 @@ def programs_report() -> dict[str, str]:
 def report():
     """Rewrite the blocks of the LTE section of docs/RESULTS.md that finished runs in runs/experiments
     measure; blocks of runs that are not here (another machine's, an earlier session's) are kept."""
-    write_blocks({**memorization_report(), **programs_report()}, *LTE_SECTION)
+    write_blocks({**memorization_report(), **memorization_report("paper"), **programs_report()}, *LTE_SECTION)
     print(f"wrote {RESULTS}")
 
 
@@ -191,10 +209,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     m = sub.add_parser("memorization", help="input schemes x lengths")
-    m.add_argument("--lengths", type=int, nargs="+", default=[5, 10, 15])
-    m.add_argument("--steps", type=int, default=1500)
+    m.add_argument("--preset", choices=sorted(MEMORIZATION), default="quick",
+                   help="quick: 2 x 128 LSTM in runs/experiments (default); paper: the paper's 2 x 400 in "
+                   "runs/paper/figure7")
+    m.add_argument("--lengths", type=int, nargs="+", help="target lengths (quick 5 10 15, paper 5 15 35 65)")
+    m.add_argument("--steps", type=int, help="steps per run (quick 1500, paper 4000: the paper's 20 epochs)")
     m.add_argument("--seed", type=int, default=0)
-    m.add_argument("--schemes", nargs="+", choices=list(SCHEMES), default=list(SCHEMES))
+    m.add_argument("--schemes", nargs="+", choices=list(SCHEMES),
+                   help="input schemes (quick all four, paper none and reverse+double)")
+    m.add_argument("--precision", choices=("float32", "bfloat16"),
+                   help="of the LSTM's training products (python -m l2e.fit --precision; default float32)")
     p = sub.add_parser("programs", help="curriculum strategies at one target")
     p.add_argument("--length", type=int, default=3)
     p.add_argument("--nesting", type=int, default=2)
@@ -204,7 +228,9 @@ def main():
     sub.add_parser("report", help="only rewrite the tables and figures from finished runs")
     args = parser.parse_args()
     if args.command == "memorization":
-        memorization(args.lengths, args.steps, args.seed, args.schemes)
+        _, lengths, steps, schemes, _, _ = MEMORIZATION[args.preset]
+        memorization(args.lengths or lengths, args.steps or steps, args.seed, args.schemes or schemes, args.preset,
+                     args.precision)
     elif args.command == "programs":
         programs(args.length, args.nesting, args.steps, args.seed, args.strategies)
     report()

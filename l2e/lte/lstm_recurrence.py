@@ -12,7 +12,7 @@ over all ``T`` steps at once:
 
 The arithmetic is Keras's LSTM exactly (gates in the order input, forget, candidate, output;
 sigmoid gates, tanh candidate and output; no peepholes), so the same weights give the same
-outputs; :func:`lstm_sequence` is a drop-in for the training forward pass (see
+outputs; ``window_recurrence()`` is a drop-in for the training forward pass (see
 :class:`l2e.lte.model.WindowLSTM`). The measured effect is in ``tools/bench/train.py``.
 
 ``window_recurrence("bfloat16")`` is the same recurrence with every matrix product's operands
@@ -36,26 +36,18 @@ def _gates(preactivation: tf.Tensor):
 
 @functools.cache
 def window_recurrence(precision: str = "float32"):
-    """The window recurrence (:func:`lstm_sequence` for ``float32``) with its matrix products in
-    ``precision``, one of :data:`PRECISIONS`."""
+    """The window recurrence with its matrix products in ``precision``, one of :data:`PRECISIONS`:
+    a function (inputs, h0, c0, kernel, recurrent_kernel, bias) -> (outputs, h, c) with the shapes
+    of :func:`_forward` and its hand-written gradient."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision: one of {', '.join(PRECISIONS)}, not {precision!r}")
-    if precision == "float32":
-        return _recurrence(lambda x: x, tf.matmul)
     dtype = tf.as_dtype(precision)
 
-    def rounded(x):
+    def rounded(x):  # a no-op in float32
         return tf.cast(x, dtype)
 
     def product(a, b, **kwargs):
         return tf.cast(tf.matmul(rounded(a), rounded(b), **kwargs), tf.float32)
-
-    return _recurrence(rounded, product)
-
-
-def _recurrence(rounded, product):
-    """lstm_sequence whose operands of ``product`` go through ``rounded`` first (``rounded`` of a
-    weight is taken once per window, not once per step)."""
 
     @tf.custom_gradient
     def lstm_sequence(inputs, h0, c0, kernel, recurrent_kernel, bias):
@@ -65,7 +57,8 @@ def _recurrence(rounded, product):
 
 
 def _forward(inputs, h0, c0, kernel, recurrent_kernel, bias, rounded, product):
-    """Runs one LSTM layer over a window.
+    """Runs one LSTM layer over a window (``rounded`` is applied to the weights once, ``product``
+    multiplies rounding its operands).
 
     Args:
         inputs: float32 [B, T, D] with a static T.
@@ -118,7 +111,3 @@ def _forward(inputs, h0, c0, kernel, recurrent_kernel, bias, rounded, product):
 
     return (tf.stack(outputs, axis=1), h, c), gradient
 
-
-lstm_sequence = window_recurrence("float32")
-"""The float32 window recurrence: (inputs, h0, c0, kernel, recurrent_kernel, bias) ->
-(outputs, h, c), with the shapes of :func:`_forward`."""

@@ -18,7 +18,7 @@ from l2e.lte.vocab import VOCAB_SIZE
 
 @keras.saving.register_keras_serializable(package="l2e")
 class WindowLSTM(keras.layers.LSTM):
-    """Keras's LSTM layer whose training forward pass runs :func:`~l2e.lte.lstm_recurrence.lstm_sequence`
+    """Keras's LSTM layer whose training forward pass runs :func:`~l2e.lte.lstm_recurrence.window_recurrence`
     (the input projection and the weight gradients as single products over the window, about 1.1x
     faster per step on a CPU, ``tools/bench/train.py``); the same weights, outputs and variables, so
     checkpoints and ``.keras`` files of the plain layer load into it. Inference (``training=False``,
